@@ -1,0 +1,2 @@
+//! resilient-ws
+pub mod engine;
