@@ -1,0 +1,717 @@
+//! The sans-IO engine: heartbeat, reconnect, `lockReconnect`, `userClose` and the send
+//! queue as a plain state machine.
+//!
+//! No web-sys, no js-sys, no clock. The browser shell feeds inputs (`handle_*`, user calls)
+//! with the current time in milliseconds, drains [`Engine::poll_action`] and executes each
+//! action, then arms one timer for [`Engine::poll_timeout`]. Everything that decides lives
+//! here, so it is tested on the host with a simulated clock.
+//!
+//! `lockReconnect` is the [`Phase::Waiting`] / [`Phase::Connecting`] states themselves:
+//! while a reconnect is scheduled or a socket is connecting, close/error events and
+//! `reconnect()` calls change nothing, so there is never a second socket nor a second timer.
+
+pub mod config;
+mod queue;
+
+use std::collections::VecDeque;
+
+pub use config::{Config, Error, ErrorKind, OverflowPolicy};
+pub use queue::Queue;
+
+/// Milliseconds on a monotonic clock chosen by the shell (`performance.now()` in a browser).
+pub type Millis = u64;
+
+/// Identifies one underlying socket. A new one per attempt; events that carry an old id
+/// come from a superseded socket and are ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SocketId(pub u64);
+
+/// Close code the engine uses when the heartbeat finds the link dead.
+pub const CLOSE_HEARTBEAT_TIMEOUT: u16 = 4000;
+/// Close code the engine uses when a socket stays CONNECTING past `connectTimeout`.
+pub const CLOSE_CONNECT_TIMEOUT: u16 = 4001;
+/// Close code for a socket the user replaced with `reconnect()`.
+pub const CLOSE_NORMAL: u16 = 1000;
+/// Close code reported when the connection dropped without a close frame.
+pub const CLOSE_ABNORMAL: u16 = 1006;
+/// Policy violation: by default no reconnect after it (it usually means "rejected").
+pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
+
+/// Where the client stands. Drives `readyState` and the `statechange` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Created; `connect` not called yet.
+    Idle,
+    /// A socket is connecting (`lockReconnect` holds).
+    Connecting,
+    /// The socket is open.
+    Open,
+    /// The user asked to close; waiting for the socket's close event.
+    Closing,
+    /// A reconnect is scheduled (`lockReconnect` holds).
+    Waiting,
+    /// Closed and staying closed: by the user, by policy, or after `maxRetries`.
+    Closed,
+}
+
+impl Phase {
+    /// The native `readyState` number: CONNECTING 0, OPEN 1, CLOSING 2, CLOSED 3.
+    /// While a reconnect is scheduled the socket is closed, so `readyState` is CLOSED.
+    pub fn ready_state(self) -> u16 {
+        match self {
+            Phase::Idle | Phase::Connecting => 0,
+            Phase::Open => 1,
+            Phase::Closing => 2,
+            Phase::Waiting | Phase::Closed => 3,
+        }
+    }
+
+    /// The name used in `statechange` events.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Idle => "idle",
+            Phase::Connecting => "connecting",
+            Phase::Open => "open",
+            Phase::Closing => "closing",
+            Phase::Waiting => "waiting",
+            Phase::Closed => "closed",
+        }
+    }
+}
+
+/// Something the application hears about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event<P> {
+    /// The phase changed.
+    StateChange {
+        /// Previous phase.
+        from: Phase,
+        /// New phase.
+        to: Phase,
+    },
+    /// The socket opened.
+    Open,
+    /// The new socket of a reconnect opened (after `Open`).
+    Reconnect {
+        /// Which attempt succeeded (1-based).
+        attempt: u32,
+    },
+    /// The socket reported an error.
+    Error,
+    /// The socket closed (native, or synthesised when the engine dropped it).
+    Close {
+        /// Close code.
+        code: u16,
+        /// Close reason.
+        reason: String,
+        /// Whether the closing handshake completed.
+        was_clean: bool,
+    },
+    /// A reconnect is scheduled.
+    Reconnecting {
+        /// Attempt number (1-based) since the last successful open.
+        attempt: u32,
+        /// Delay before it, in ms.
+        delay: Millis,
+    },
+    /// No pong arrived in time; the socket is being dropped.
+    HeartbeatTimeout,
+    /// `maxRetries` consecutive attempts failed; the client stays closed.
+    ReconnectFailed {
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// A queued message was dropped (bound reached or queue cleared by `close`).
+    QueueOverflow {
+        /// The message itself.
+        data: P,
+    },
+}
+
+/// What the shell must do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action<P> {
+    /// Create a new socket with this id.
+    OpenSocket(SocketId),
+    /// Start the closing handshake on this socket and keep listening for its close event.
+    CloseSocket {
+        /// Which socket.
+        socket: SocketId,
+        /// Close code (`None`: no code, as `ws.close()`).
+        code: Option<u16>,
+        /// Close reason.
+        reason: String,
+    },
+    /// Close this socket and detach its listeners now: it is superseded and none of its
+    /// events may reach the application.
+    DropSocket {
+        /// Which socket.
+        socket: SocketId,
+        /// Close code sent to the server.
+        code: u16,
+        /// Close reason sent to the server.
+        reason: &'static str,
+    },
+    /// Send the heartbeat message on the current socket.
+    SendPing,
+    /// The socket just opened and messages are queued: call [`Engine::take_backlog`] and
+    /// send them (after the `Open` event, so `open` listeners' sends go first).
+    Flush(SocketId),
+    /// Tell the application.
+    Emit(Event<P>),
+}
+
+/// What `send` decided.
+#[derive(Debug, PartialEq)]
+pub enum SendOutcome<P> {
+    /// Open: send it on the socket now.
+    SendNow(P),
+    /// Kept in the queue until the next open.
+    Queued,
+    /// Closed for good (or `maxQueued: 0` while closed): discarded, as a native socket
+    /// does; the shell adds the bytes to `bufferedAmount`.
+    Discarded(usize),
+    /// The queue was full and the policy dropped this message (reported by an event).
+    Dropped,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Heartbeat {
+    next_ping: Option<Millis>,
+    pong_deadline: Option<Millis>,
+    rearmed: bool,
+    last_ping: Option<Millis>,
+    last_pong: Option<Millis>,
+}
+
+impl Heartbeat {
+    const IDLE: Heartbeat = Heartbeat {
+        next_ping: None,
+        pong_deadline: None,
+        rearmed: false,
+        last_ping: None,
+        last_pong: None,
+    };
+}
+
+/// The state machine. `P` is the shell's message type (a `JsValue` in the browser).
+#[derive(Debug)]
+pub struct Engine<P> {
+    cfg: Config,
+    phase: Phase,
+    socket: Option<SocketId>,
+    next_socket: u64,
+    /// Consecutive attempts since the last successful open (0 while open).
+    attempt: u32,
+    connect_deadline: Option<Millis>,
+    connect_rearmed: bool,
+    reconnect_at: Option<Millis>,
+    user_close: bool,
+    online: bool,
+    hb: Heartbeat,
+    queue: Queue<P>,
+    actions: VecDeque<Action<P>>,
+    rng: u64,
+}
+
+impl<P> Engine<P> {
+    /// A new engine. `seed` feeds the jitter's random source (any value; 0 is remapped).
+    pub fn new(cfg: Config, seed: u64) -> Self {
+        let queue = Queue::new(cfg.max_queued, cfg.max_queued_bytes, cfg.overflow);
+        Self {
+            cfg,
+            phase: Phase::Idle,
+            socket: None,
+            next_socket: 0,
+            attempt: 0,
+            connect_deadline: None,
+            connect_rearmed: false,
+            reconnect_at: None,
+            user_close: false,
+            online: true,
+            hb: Heartbeat::IDLE,
+            queue,
+            actions: VecDeque::new(),
+            rng: seed | 1,
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The native `readyState` number.
+    pub fn ready_state(&self) -> u16 {
+        self.phase.ready_state()
+    }
+
+    /// The current socket, if one is live.
+    pub fn socket(&self) -> Option<SocketId> {
+        self.socket
+    }
+
+    /// Whether events of `socket` should still be listened to.
+    pub fn is_current(&self, socket: SocketId) -> bool {
+        self.socket == Some(socket)
+    }
+
+    /// `lockReconnect`: a reconnect is scheduled or a socket is connecting.
+    pub fn lock_reconnect(&self) -> bool {
+        matches!(self.phase, Phase::Waiting | Phase::Connecting)
+    }
+
+    /// `userClose`: the user closed and has not reopened.
+    pub fn user_close(&self) -> bool {
+        self.user_close
+    }
+
+    /// Attempts since the last successful open.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// When the scheduled reconnect happens (`None` when none is, or when held offline).
+    pub fn reconnect_at(&self) -> Option<Millis> {
+        self.reconnect_at
+    }
+
+    /// When the next ping goes out.
+    pub fn next_ping_at(&self) -> Option<Millis> {
+        self.hb.next_ping
+    }
+
+    /// When the last ping went out.
+    pub fn last_ping_at(&self) -> Option<Millis> {
+        self.hb.last_ping
+    }
+
+    /// When the last pong (or other message counting as one) arrived.
+    pub fn last_pong_at(&self) -> Option<Millis> {
+        self.hb.last_pong
+    }
+
+    /// The pong deadline while waiting for one.
+    pub fn pong_deadline(&self) -> Option<Millis> {
+        self.hb.pong_deadline
+    }
+
+    /// Whether the browser says it is online.
+    pub fn online(&self) -> bool {
+        self.online
+    }
+
+    /// The send queue.
+    pub fn queue(&self) -> &Queue<P> {
+        &self.queue
+    }
+
+    /// The next action for the shell.
+    pub fn poll_action(&mut self) -> Option<Action<P>> {
+        self.actions.pop_front()
+    }
+
+    /// The one deadline the shell must arm a timer for.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        match self.phase {
+            Phase::Connecting => self.connect_deadline,
+            Phase::Open => self.hb.pong_deadline.or(self.hb.next_ping),
+            Phase::Waiting => self.reconnect_at,
+            _ => None,
+        }
+    }
+
+    fn emit(&mut self, e: Event<P>) {
+        self.actions.push_back(Action::Emit(e));
+    }
+
+    fn set_phase(&mut self, to: Phase) {
+        let from = self.phase;
+        if from != to {
+            self.phase = to;
+            self.emit(Event::StateChange { from, to });
+        }
+    }
+
+    fn open_socket(&mut self, now: Millis) {
+        self.next_socket += 1;
+        let id = SocketId(self.next_socket);
+        self.socket = Some(id);
+        self.reconnect_at = None;
+        self.connect_rearmed = false;
+        self.connect_deadline =
+            (self.cfg.connect_timeout > 0).then(|| now + self.cfg.connect_timeout);
+        self.hb = Heartbeat {
+            last_ping: self.hb.last_ping,
+            last_pong: self.hb.last_pong,
+            ..Heartbeat::IDLE
+        };
+        self.set_phase(Phase::Connecting);
+        self.actions.push_back(Action::OpenSocket(id));
+    }
+
+    /// Starts the first connection (the constructor calls this).
+    pub fn connect(&mut self, now: Millis) {
+        if self.phase == Phase::Idle {
+            self.open_socket(now);
+        }
+    }
+
+    /// The socket opened.
+    pub fn handle_open(&mut self, now: Millis, socket: SocketId) {
+        if !self.is_current(socket) || self.phase != Phase::Connecting {
+            return;
+        }
+        let reconnected = self.attempt;
+        self.attempt = 0;
+        self.connect_deadline = None;
+        self.hb.pong_deadline = None;
+        self.hb.rearmed = false;
+        self.hb.next_ping = self.heartbeat_on().then(|| now + self.cfg.ping_interval);
+        self.set_phase(Phase::Open);
+        self.emit(Event::Open);
+        if reconnected > 0 {
+            self.emit(Event::Reconnect {
+                attempt: reconnected,
+            });
+        }
+        if !self.queue.is_empty() {
+            self.actions.push_back(Action::Flush(socket));
+        }
+    }
+
+    fn heartbeat_on(&self) -> bool {
+        self.cfg.ping_interval > 0 && self.online
+    }
+
+    /// A message arrived. `is_pong` says whether it counts as a pong (by default every
+    /// message does). Returns whether the shell should deliver it to the application
+    /// (false for superseded sockets; hiding pongs is the shell's choice).
+    pub fn handle_message(&mut self, now: Millis, socket: SocketId, is_pong: bool) -> bool {
+        if !self.is_current(socket) {
+            return false;
+        }
+        if is_pong && self.hb.pong_deadline.is_some() {
+            self.hb.pong_deadline = None;
+            self.hb.rearmed = false;
+            self.hb.last_pong = Some(now);
+        }
+        true
+    }
+
+    /// The socket reported an error. Only the close event that follows changes state.
+    pub fn handle_error(&mut self, _now: Millis, socket: SocketId) {
+        if self.is_current(socket) {
+            self.emit(Event::Error);
+        }
+    }
+
+    /// The socket closed. `should_reconnect` is the user's verdict (`None`: default policy).
+    pub fn handle_close(
+        &mut self,
+        now: Millis,
+        socket: SocketId,
+        code: u16,
+        reason: &str,
+        was_clean: bool,
+        should_reconnect: Option<bool>,
+    ) {
+        if !self.is_current(socket) {
+            return;
+        }
+        self.socket = None;
+        self.emit(Event::Close {
+            code,
+            reason: reason.to_owned(),
+            was_clean,
+        });
+        let retry = should_reconnect.unwrap_or(code != CLOSE_POLICY_VIOLATION);
+        self.after_close(now, retry);
+    }
+
+    /// Default close-code policy: reconnect unless the server closed with 1008.
+    pub fn default_should_reconnect(code: u16) -> bool {
+        code != CLOSE_POLICY_VIOLATION
+    }
+
+    fn after_close(&mut self, now: Millis, retry: bool) {
+        self.hb.next_ping = None;
+        self.hb.pong_deadline = None;
+        self.connect_deadline = None;
+        if self.user_close || self.phase == Phase::Closing || !self.cfg.reconnect || !retry {
+            self.attempt = 0;
+            self.set_phase(Phase::Closed);
+            return;
+        }
+        if let Some(max) = self.cfg.max_retries {
+            if self.attempt >= max {
+                let attempts = self.attempt;
+                self.attempt = 0;
+                self.set_phase(Phase::Closed);
+                self.emit(Event::ReconnectFailed { attempts });
+                return;
+            }
+        }
+        self.attempt += 1;
+        let delay = self.delay_for(self.attempt);
+        self.reconnect_at = Some(now + delay);
+        self.set_phase(Phase::Waiting);
+        self.emit(Event::Reconnecting {
+            attempt: self.attempt,
+            delay,
+        });
+    }
+
+    /// The reconnect delay for attempt `n` (1-based): `reconnectDelay × factor^(n-1)`,
+    /// capped by `maxReconnectDelay` once backoff applies, then full jitter if asked.
+    fn delay_for(&mut self, n: u32) -> Millis {
+        let base = self.cfg.reconnect_delay as f64;
+        let mut d = if self.cfg.backoff_factor > 1.0 {
+            let exp = self
+                .cfg
+                .backoff_factor
+                .powi(n.saturating_sub(1).min(1000) as i32);
+            (base * exp).min(self.cfg.max_reconnect_delay.max(self.cfg.reconnect_delay) as f64)
+        } else {
+            base
+        };
+        if self.cfg.jitter {
+            d *= self.next_unit();
+        }
+        d.round() as Millis
+    }
+
+    /// xorshift64*: uniform in [0, 1].
+    fn next_unit(&mut self) -> f64 {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        (r >> 11) as f64 / ((1u64 << 53) - 1) as f64
+    }
+
+    /// The timer fired (or the shell checks deadlines). Deadlines are compared with `now`,
+    /// not trusted: a verdict of death from a timer that fired very late (frozen page) is
+    /// re-armed once instead of believed.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        match self.phase {
+            Phase::Connecting => {
+                let Some(deadline) = self.connect_deadline else {
+                    return;
+                };
+                if now < deadline {
+                    return;
+                }
+                if now - deadline > config::STALL_THRESHOLD_MS && !self.connect_rearmed {
+                    self.connect_rearmed = true;
+                    self.connect_deadline = Some(now + self.cfg.connect_timeout);
+                    return;
+                }
+                self.drop_socket(now, CLOSE_CONNECT_TIMEOUT, "connect timeout", true);
+            }
+            Phase::Open => {
+                if let Some(deadline) = self.hb.pong_deadline {
+                    if now < deadline {
+                        return;
+                    }
+                    if now - deadline > config::STALL_THRESHOLD_MS && !self.hb.rearmed {
+                        self.hb.rearmed = true;
+                        self.hb.pong_deadline = Some(now + self.cfg.pong_timeout);
+                        return;
+                    }
+                    self.emit(Event::HeartbeatTimeout);
+                    self.drop_socket(now, CLOSE_HEARTBEAT_TIMEOUT, "heartbeat timeout", true);
+                } else if let Some(at) = self.hb.next_ping {
+                    if now >= at {
+                        self.ping(now);
+                    }
+                }
+            }
+            Phase::Waiting => {
+                let Some(at) = self.reconnect_at else { return };
+                if now < at {
+                    return;
+                }
+                if self.online {
+                    self.open_socket(now);
+                } else {
+                    // Held: `online` reconnects at once.
+                    self.reconnect_at = None;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn ping(&mut self, now: Millis) {
+        self.actions.push_back(Action::SendPing);
+        self.hb.last_ping = Some(now);
+        self.hb.pong_deadline = Some(now + self.cfg.pong_timeout);
+        self.hb.rearmed = false;
+        self.hb.next_ping = Some(now + self.cfg.ping_interval);
+    }
+
+    /// Supersedes the current socket: closes it, detaches it, tells the application it
+    /// closed, then applies the reconnect policy (`retry`) or opens at once (`!retry`
+    /// is used by the user's `reconnect()`, which opens immediately).
+    fn drop_socket(&mut self, now: Millis, code: u16, reason: &'static str, retry: bool) {
+        let Some(socket) = self.socket.take() else {
+            return;
+        };
+        self.actions.push_back(Action::DropSocket {
+            socket,
+            code,
+            reason,
+        });
+        self.emit(Event::Close {
+            code,
+            reason: reason.to_owned(),
+            was_clean: code == CLOSE_NORMAL,
+        });
+        if retry {
+            self.after_close(now, true);
+        }
+    }
+
+    /// The user's `close(code, reason)`: no reconnect, heartbeat stopped, timers cancelled.
+    pub fn close(&mut self, now: Millis, code: Option<u16>, reason: &str) {
+        let _ = now;
+        self.user_close = true;
+        self.hb.next_ping = None;
+        self.hb.pong_deadline = None;
+        self.connect_deadline = None;
+        self.reconnect_at = None;
+        self.attempt = 0;
+        match self.phase {
+            Phase::Connecting | Phase::Open => {
+                if let Some(socket) = self.socket {
+                    self.actions.push_back(Action::CloseSocket {
+                        socket,
+                        code,
+                        reason: reason.to_owned(),
+                    });
+                }
+                self.set_phase(Phase::Closing);
+            }
+            Phase::Idle | Phase::Waiting => self.set_phase(Phase::Closed),
+            Phase::Closing | Phase::Closed => {}
+        }
+    }
+
+    /// The user's `reconnect()` / `open()`. A no-op while `lockReconnect` holds; from an
+    /// open socket it replaces the socket at once; after a close it clears `userClose` and
+    /// connects at once.
+    pub fn reconnect(&mut self, now: Millis) {
+        match self.phase {
+            Phase::Connecting | Phase::Waiting => {}
+            Phase::Open | Phase::Closing => {
+                self.user_close = false;
+                self.attempt = 0;
+                self.drop_socket(now, CLOSE_NORMAL, "reconnect", false);
+                self.open_socket(now);
+            }
+            Phase::Idle | Phase::Closed => {
+                self.user_close = false;
+                self.attempt = 0;
+                self.open_socket(now);
+            }
+        }
+    }
+
+    /// The browser went online or offline. Offline: no pings, reconnects held.
+    /// Online: a held or scheduled reconnect happens now; an open link is checked now.
+    pub fn set_online(&mut self, now: Millis, online: bool) {
+        if self.online == online {
+            return;
+        }
+        self.online = online;
+        match (self.phase, online) {
+            (Phase::Open, false) => {
+                self.hb.next_ping = None;
+                self.hb.pong_deadline = None;
+            }
+            (Phase::Open, true) => self.check_liveness(now),
+            (Phase::Waiting, true) => self.open_socket(now),
+            _ => {}
+        }
+    }
+
+    /// The page became visible or hidden. Visible: check the link at once.
+    pub fn set_visible(&mut self, now: Millis, visible: bool) {
+        if visible && self.phase == Phase::Open {
+            self.check_liveness(now);
+        }
+    }
+
+    fn check_liveness(&mut self, now: Millis) {
+        if self.heartbeat_on() && self.hb.pong_deadline.is_none() {
+            self.ping(now);
+        }
+    }
+
+    /// The user's `send`. `bytes` is the message size (for the byte bound and
+    /// `bufferedAmount`). `queue: false` asks for "send now or fail".
+    pub fn send(&mut self, data: P, bytes: usize, queue: bool) -> Result<SendOutcome<P>, Error> {
+        match self.phase {
+            Phase::Open => Ok(SendOutcome::SendNow(data)),
+            Phase::Idle | Phase::Connecting | Phase::Waiting if queue && self.queue.enabled() => {
+                match self.queue.push(data, bytes) {
+                    Ok(dropped) => {
+                        let this_one = dropped.iter().any(|d| d.1);
+                        for (d, _) in dropped {
+                            self.emit(Event::QueueOverflow { data: d });
+                        }
+                        Ok(if this_one {
+                            SendOutcome::Dropped
+                        } else {
+                            SendOutcome::Queued
+                        })
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Phase::Idle | Phase::Connecting => Err(Error::new(
+                ErrorKind::InvalidState,
+                "Failed to execute 'send': still in CONNECTING state (queueing is off: \
+                 maxQueued is 0 or queue: false was passed)",
+            )),
+            Phase::Waiting if !queue => Err(Error::new(
+                ErrorKind::InvalidState,
+                "Failed to execute 'send': not open (waiting to reconnect) and queue: false \
+                 was passed",
+            )),
+            Phase::Waiting | Phase::Closing | Phase::Closed => Ok(SendOutcome::Discarded(bytes)),
+        }
+    }
+
+    /// After [`Action::Flush`]: the queued messages to send now, in order (empty if the
+    /// socket is no longer the open one).
+    pub fn take_backlog(&mut self, socket: SocketId) -> Vec<P> {
+        if self.phase != Phase::Open || !self.is_current(socket) {
+            return Vec::new();
+        }
+        self.queue.drain()
+    }
+
+    /// Empties the queue and returns what it held.
+    pub fn clear_queue(&mut self) -> Vec<P> {
+        self.queue.drain()
+    }
+
+    /// Empties the queue, reporting each message as dropped.
+    pub fn discard_queue(&mut self) {
+        for data in self.queue.drain() {
+            self.emit(Event::QueueOverflow { data });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

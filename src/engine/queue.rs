@@ -1,0 +1,96 @@
+//! The bounded send queue used while the client is not open.
+
+use std::collections::VecDeque;
+
+use super::config::{Error, ErrorKind, OverflowPolicy};
+
+/// Messages waiting for the next open, bounded by count and bytes.
+#[derive(Debug)]
+pub struct Queue<P> {
+    items: VecDeque<(P, usize)>,
+    bytes: usize,
+    max_len: usize,
+    max_bytes: usize,
+    policy: OverflowPolicy,
+}
+
+impl<P> Queue<P> {
+    /// An empty queue with these bounds.
+    pub fn new(max_len: usize, max_bytes: usize, policy: OverflowPolicy) -> Self {
+        Self {
+            items: VecDeque::new(),
+            bytes: 0,
+            max_len,
+            max_bytes,
+            policy,
+        }
+    }
+
+    /// Whether queueing is on at all (`maxQueued > 0`).
+    pub fn enabled(&self) -> bool {
+        self.max_len > 0
+    }
+
+    /// Messages queued.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Bytes queued.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Adds a message. Returns the messages dropped to respect the bounds, each flagged
+    /// `true` if it is the new message itself; `Err` under the `error` policy.
+    pub fn push(&mut self, data: P, bytes: usize) -> Result<Vec<(P, bool)>, Error> {
+        let fits_alone = bytes <= self.max_bytes;
+        let fits_now = self.items.len() < self.max_len && self.bytes + bytes <= self.max_bytes;
+        if fits_now {
+            self.bytes += bytes;
+            self.items.push_back((data, bytes));
+            return Ok(Vec::new());
+        }
+        match self.policy {
+            OverflowPolicy::Error => Err(Error::new(
+                ErrorKind::Range,
+                format!(
+                    "send queue is full ({} messages, {} bytes queued; maxQueued {}, \
+                     maxQueuedBytes {}); the message was not queued",
+                    self.items.len(),
+                    self.bytes,
+                    self.max_len,
+                    self.max_bytes
+                ),
+            )),
+            OverflowPolicy::DropNewest => Ok(vec![(data, true)]),
+            OverflowPolicy::DropOldest if !fits_alone => Ok(vec![(data, true)]),
+            OverflowPolicy::DropOldest => {
+                let mut dropped = Vec::new();
+                while self.items.len() >= self.max_len || self.bytes + bytes > self.max_bytes {
+                    match self.items.pop_front() {
+                        Some((d, b)) => {
+                            self.bytes -= b;
+                            dropped.push((d, false));
+                        }
+                        None => break,
+                    }
+                }
+                self.bytes += bytes;
+                self.items.push_back((data, bytes));
+                Ok(dropped)
+            }
+        }
+    }
+
+    /// Takes everything, in order.
+    pub fn drain(&mut self) -> Vec<P> {
+        self.bytes = 0;
+        self.items.drain(..).map(|(d, _)| d).collect()
+    }
+}
