@@ -1,0 +1,88 @@
+//! One underlying `web_sys::WebSocket` and its four closures, as one RAII value.
+
+use std::rc::Weak;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
+
+use super::Inner;
+use crate::engine::SocketId;
+
+type Handler<E> = Closure<dyn FnMut(E)>;
+
+/// The live socket. Dropping it detaches every handler (`onX = null`) before the closures
+/// drop, so a superseded socket can never deliver an event nor call a dropped closure.
+pub(crate) struct SocketSlot {
+    pub(crate) id: SocketId,
+    pub(crate) ws: WebSocket,
+    _onopen: Handler<Event>,
+    _onmessage: Handler<MessageEvent>,
+    _onerror: Handler<Event>,
+    _onclose: Handler<CloseEvent>,
+}
+
+impl SocketSlot {
+    /// Opens a socket and wires its handlers to the shell (through a weak reference: the
+    /// socket does not keep the client alive).
+    pub(crate) fn open(
+        inner: &Weak<Inner>,
+        id: SocketId,
+        url: &str,
+        protocols: &js_sys::Array,
+        binary_type: web_sys::BinaryType,
+    ) -> Result<Self, JsValue> {
+        let ws = WebSocket::new_with_str_sequence(url, protocols)?;
+        ws.set_binary_type(binary_type);
+        let w = inner.clone();
+        let onopen: Handler<Event> = Closure::new(move |ev: Event| {
+            if let Some(i) = w.upgrade() {
+                super::on_open(&i, id, ev);
+            }
+        });
+        let w = inner.clone();
+        let onmessage: Handler<MessageEvent> = Closure::new(move |ev: MessageEvent| {
+            if let Some(i) = w.upgrade() {
+                super::on_message(&i, id, ev);
+            }
+        });
+        let w = inner.clone();
+        let onerror: Handler<Event> = Closure::new(move |ev: Event| {
+            if let Some(i) = w.upgrade() {
+                super::on_error(&i, id, ev);
+            }
+        });
+        let w = inner.clone();
+        let onclose: Handler<CloseEvent> = Closure::new(move |ev: CloseEvent| {
+            if let Some(i) = w.upgrade() {
+                super::on_close(&i, id, ev);
+            }
+        });
+        ws.set_onopen(Some(onopen.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        ws.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(onclose.as_ref().unchecked_ref()));
+        Ok(Self {
+            id,
+            ws,
+            _onopen: onopen,
+            _onmessage: onmessage,
+            _onerror: onerror,
+            _onclose: onclose,
+        })
+    }
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onerror(None);
+        self.ws.set_onclose(None);
+        // A socket dropped while still connecting or open would otherwise stay open with
+        // nobody listening: close it (no-op when already closing or closed).
+        if self.ws.ready_state() < WebSocket::CLOSING {
+            let _ = self.ws.close();
+        }
+    }
+}

@@ -1,0 +1,668 @@
+//! The JS facades: `ResilientWebSocket` (the native interface plus heartbeat/reconnect)
+//! and its singleton registry.
+
+pub mod options;
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::browser::Shell;
+use crate::engine::{Error, ErrorKind, Phase};
+use crate::errors::{to_js, type_error};
+
+#[wasm_bindgen(inline_js = r#"
+export function installBindShims(proto, methods, setters) {
+  if (Object.prototype.hasOwnProperty.call(proto, '__rwsShims')) return;
+  Object.defineProperty(proto, '__rwsShims', { value: true });
+  for (const name of methods) {
+    const f = proto[name];
+    if (typeof f !== 'function') continue;
+    Object.defineProperty(proto, name, {
+      value: function (...args) { this.__rwsBind(this); return f.apply(this, args); },
+      writable: true, configurable: true,
+    });
+  }
+  for (const name of setters) {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    if (!d || !d.set) continue;
+    Object.defineProperty(proto, name, {
+      get: d.get,
+      set(v) { this.__rwsBind(this); d.set.call(this, v); },
+      configurable: true, enumerable: d.enumerable,
+    });
+  }
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = installBindShims)]
+    fn install_bind_shims(proto: &JsValue, methods: &js_sys::Array, setters: &js_sys::Array);
+}
+
+/// Installs the shims that tell a client which JS object it is (for `this` and
+/// `event.target` in listeners). Runs once, when the module starts.
+#[wasm_bindgen(start)]
+pub fn start() {
+    let probe: JsValue = ResilientWebSocket {
+        shell: Shell::new(Default::default(), crate::browser::inert_options()),
+    }
+    .into();
+    let proto = Object::get_prototype_of(&probe);
+    let methods: js_sys::Array = ["addEventListener", "reconnect", "open", "dispatchEvent"]
+        .iter()
+        .map(|s| JsValue::from_str(s))
+        .collect();
+    let setters: js_sys::Array = ["onopen", "onmessage", "onerror", "onclose"]
+        .iter()
+        .map(|s| JsValue::from_str(s))
+        .collect();
+    install_bind_shims(&proto, &methods, &setters);
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_OPTIONS: &'static str = r#"
+/** Options of `new ResilientWebSocket(url, protocols, options)`. Durations in ms. */
+export interface ResilientWebSocketOptions {
+  /** Time between pings while open (default 30000; 0 = no heartbeat). */
+  pingInterval?: number;
+  /** Wait for any message (or the pong) after a ping before dropping (default 5000). */
+  pongTimeout?: number;
+  /** What a ping sends (default '{"request":"ping"}', as seed 001). */
+  pingMessage?: string | ArrayBuffer;
+  /** Only a message equal to this counts as the pong (default: every message counts). */
+  pongMessage?: string;
+  /** Decides whether a message event is the pong. */
+  isPong?: (event: MessageEvent) => boolean;
+  /** Keep pongs (by pongMessage/isPong) away from message listeners. */
+  hidePongs?: boolean;
+  /** Reconnect after a close the user did not ask for (default true). */
+  reconnect?: boolean;
+  /** Delay before a reconnect (default 15000). */
+  reconnectDelay?: number;
+  /** Multiply the delay per failed attempt (default 1 = constant). */
+  backoffFactor?: number;
+  /** Cap of the delay with backoff (default 300000). */
+  maxReconnectDelay?: number;
+  /** Full jitter: delay uniform in [0, delay] (default false). */
+  jitter?: boolean;
+  /** Give up after this many failed attempts (default Infinity). */
+  maxRetries?: number;
+  /** CONNECTING longer than this counts as a failed attempt (default 0 = never). */
+  connectTimeout?: number;
+  /** Decide per close whether to reconnect (default: all but code 1008). */
+  shouldReconnect?: (event: CloseEvent) => boolean;
+  /** Messages queued while not open (default 1000; 0 = throw while CONNECTING as native). */
+  maxQueued?: number;
+  /** Bytes queued while not open (default 1 MiB). */
+  maxQueuedBytes?: number;
+  /** When the queue is full (default 'drop-oldest'). */
+  overflow?: 'drop-oldest' | 'drop-newest' | 'error';
+  /** Initial binaryType (default 'blob'). */
+  binaryType?: BinaryType;
+}
+
+/** Options of `ResilientWebSocket.getInstance(options)`. */
+export interface ResilientWebSocketInstanceOptions extends ResilientWebSocketOptions {
+  /** The URL (or a function returning it, or a Promise of it). */
+  url: string | (() => string | Promise<string>);
+  /** Subprotocols. */
+  protocols?: string | string[];
+  /** The registry key (default: the URL). */
+  key?: string;
+}
+
+/** What a client may send: as `WebSocket.send`. */
+export type ResilientWebSocketData = string | ArrayBufferLike | Blob | ArrayBufferView;
+
+export interface ResilientWebSocketEventMap {
+  open: Event;
+  message: MessageEvent;
+  error: Event;
+  close: CloseEvent;
+  reconnecting: CustomEvent<{ attempt: number; delay: number }> & { attempt: number; delay: number };
+  reconnect: CustomEvent<{ attempt: number }> & { attempt: number };
+  "heartbeat-timeout": CustomEvent<{}>;
+  "reconnect-failed": CustomEvent<{ attempts: number }> & { attempts: number };
+  statechange: CustomEvent<{ from: string; to: string }> & { from: string; to: string };
+  "queue-overflow": CustomEvent<{ data: ResilientWebSocketData }> & { data: ResilientWebSocketData };
+}
+"#;
+
+/// A WebSocket that keeps itself alive: the native `WebSocket` interface, a heartbeat
+/// (ping every `pingInterval`, drop after `pongTimeout` without an answer) and a
+/// `lockReconnect`-guarded reconnect after `reconnectDelay`.
+#[wasm_bindgen]
+pub struct ResilientWebSocket {
+    shell: Shell,
+}
+
+thread_local! {
+    static REGISTRY: RefCell<Vec<(String, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn data_bytes(data: &JsValue) -> usize {
+    if let Some(s) = data.as_string() {
+        s.len()
+    } else if let Some(b) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+        b.byte_length() as usize
+    } else if let Some(b) = data.dyn_ref::<web_sys::Blob>() {
+        b.size() as usize
+    } else {
+        Reflect::get(data, &"byteLength".into())
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0) as usize
+    }
+}
+
+fn check_sendable(data: &JsValue) -> Result<(), JsValue> {
+    if data.is_string()
+        || data.is_instance_of::<js_sys::ArrayBuffer>()
+        || data.is_instance_of::<web_sys::Blob>()
+        || js_sys::ArrayBuffer::is_view(data)
+        || data.is_instance_of::<js_sys::SharedArrayBuffer>()
+    {
+        Ok(())
+    } else {
+        Err(type_error(format!(
+            "Failed to execute 'send': the data must be a string, an ArrayBuffer, an \
+             ArrayBufferView (typed array or DataView) or a Blob, not {}",
+            if data.is_null() {
+                "null".to_string()
+            } else {
+                data.js_typeof().as_string().unwrap_or_default()
+            }
+        )))
+    }
+}
+
+fn read_bool(obj: &JsValue, key: &str) -> bool {
+    Reflect::get(obj, &JsValue::from_str(key))
+        .map(|v| v.is_truthy())
+        .unwrap_or(false)
+}
+
+impl ResilientWebSocket {
+    fn create(url: &JsValue, protocols: &JsValue, options: &JsValue) -> Result<Self, JsValue> {
+        let parsed = options::parse(options).map_err(|e| to_js(&e))?;
+        let (opts, _) = options::shell_options(url, protocols, &parsed).map_err(|e| to_js(&e))?;
+        let shell = Shell::new(parsed.config.clone(), opts);
+        if let Some(t) = parsed.binary_type {
+            shell.set_binary_type(t);
+        }
+        shell.start();
+        Ok(ResilientWebSocket { shell })
+    }
+
+    /// The shared client behind this object (for the Rust API and websocketClass).
+    pub(crate) fn shell(&self) -> &Shell {
+        &self.shell
+    }
+
+    /// Wraps an existing shell.
+    pub(crate) fn from_shell(shell: Shell) -> Self {
+        ResilientWebSocket { shell }
+    }
+}
+
+#[wasm_bindgen]
+impl ResilientWebSocket {
+    /// `new ResilientWebSocket(url, protocols?, options?)`: validates as the native
+    /// constructor does (throwing `SyntaxError` synchronously) and starts connecting.
+    /// `url` may also be a function (returning a string or a Promise of one) called before
+    /// every attempt; `protocols` likewise.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "string | URL | (() => string | Promise<string>)")]
+        url: JsValue,
+        #[wasm_bindgen(
+            unchecked_param_type = "string | string[] | (() => string | string[] | Promise<string | string[]>)"
+        )]
+        protocols: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ResilientWebSocketOptions")] options: JsValue,
+    ) -> Result<ResilientWebSocket, JsValue> {
+        if url.is_undefined() && !protocols.is_undefined() {
+            return Err(type_error(
+                "Failed to construct 'ResilientWebSocket': 1 argument required",
+            ));
+        }
+        if url.is_undefined() {
+            return Err(type_error(
+                "Failed to construct 'ResilientWebSocket': 1 argument required, but only 0 present.",
+            ));
+        }
+        // `new ResilientWebSocket(url, options)` is accepted too when the second argument
+        // is a plain options object (not a protocols array).
+        let looks_like_options = options.is_undefined()
+            && protocols.is_object()
+            && !protocols.is_array()
+            && !protocols.is_function()
+            && js_sys::try_iter(&protocols).ok().flatten().is_none();
+        if looks_like_options {
+            return Self::create(&url, &JsValue::UNDEFINED, &protocols);
+        }
+        Self::create(&url, &protocols, &options)
+    }
+
+    #[wasm_bindgen(js_name = __rwsBind, skip_typescript)]
+    pub fn bind(&self, me: JsValue) {
+        self.shell.bind_target(&me);
+    }
+
+    /// The URL of the current (or last) attempt, resolved (`ws:`/`wss:`).
+    #[wasm_bindgen(getter)]
+    pub fn url(&self) -> String {
+        self.shell.url()
+    }
+
+    /// CONNECTING 0, OPEN 1, CLOSING 2, CLOSED 3 (also CLOSED while a reconnect waits).
+    #[wasm_bindgen(getter, js_name = readyState)]
+    pub fn ready_state(&self) -> u16 {
+        self.shell.ready_state()
+    }
+
+    /// Bytes waiting in the socket's buffer (plus bytes sent after close, as native).
+    #[wasm_bindgen(getter, js_name = bufferedAmount)]
+    pub fn buffered_amount(&self) -> f64 {
+        self.shell.buffered_amount()
+    }
+
+    /// The subprotocol the server selected.
+    #[wasm_bindgen(getter)]
+    pub fn protocol(&self) -> String {
+        self.shell.protocol()
+    }
+
+    /// The extensions the server selected.
+    #[wasm_bindgen(getter)]
+    pub fn extensions(&self) -> String {
+        self.shell.extensions()
+    }
+
+    /// `"blob"` (default) or `"arraybuffer"`; kept across reconnects.
+    #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "BinaryType")]
+    pub fn binary_type(&self) -> String {
+        match self.shell.binary_type() {
+            web_sys::BinaryType::Arraybuffer => "arraybuffer".into(),
+            _ => "blob".into(),
+        }
+    }
+
+    /// Invalid values are ignored, as natively.
+    #[wasm_bindgen(setter, js_name = binaryType)]
+    pub fn set_binary_type(&self, #[wasm_bindgen(unchecked_param_type = "BinaryType")] v: JsValue) {
+        if let Some(t) = v.as_string().and_then(|s| options::binary_type(&s)) {
+            self.shell.set_binary_type(t);
+        }
+    }
+
+    /// 0.
+    #[wasm_bindgen(getter = CONNECTING)]
+    pub fn connecting(&self) -> u16 {
+        0
+    }
+    /// 1.
+    #[wasm_bindgen(getter = OPEN)]
+    pub fn open_const(&self) -> u16 {
+        1
+    }
+    /// 2.
+    #[wasm_bindgen(getter = CLOSING)]
+    pub fn closing(&self) -> u16 {
+        2
+    }
+    /// 3.
+    #[wasm_bindgen(getter = CLOSED)]
+    pub fn closed(&self) -> u16 {
+        3
+    }
+    /// 0.
+    #[wasm_bindgen(getter = CONNECTING, js_name = CONNECTING)]
+    pub fn connecting_static() -> u16 {
+        0
+    }
+    /// 1.
+    #[wasm_bindgen(getter = OPEN, js_name = OPEN)]
+    pub fn open_static() -> u16 {
+        1
+    }
+    /// 2.
+    #[wasm_bindgen(getter = CLOSING, js_name = CLOSING)]
+    pub fn closing_static() -> u16 {
+        2
+    }
+    /// 3.
+    #[wasm_bindgen(getter = CLOSED, js_name = CLOSED)]
+    pub fn closed_static() -> u16 {
+        3
+    }
+
+    /// Sends a string, ArrayBuffer, ArrayBufferView or Blob. While not open the message is
+    /// queued (up to `maxQueued`), unless `{ queue: false }` is passed or `maxQueued` is 0:
+    /// then, as natively, `InvalidStateError` while CONNECTING. After the user closed, the
+    /// data is discarded and `bufferedAmount` grows, as natively.
+    pub fn send(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ResilientWebSocketData")] data: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ queue?: boolean }")] options: JsValue,
+    ) -> Result<(), JsValue> {
+        check_sendable(&data)?;
+        let queue = options.is_undefined() || {
+            let q = Reflect::get(&options, &"queue".into()).unwrap_or(JsValue::UNDEFINED);
+            q.is_undefined() || q.is_truthy()
+        };
+        self.shell.send(&data, queue, || data_bytes(&data))
+    }
+
+    /// `close(code?, reason?, { clearQueue? })` with the native validation: code 1000 or
+    /// 3000–4999 (`InvalidAccessError`), reason at most 123 UTF-8 bytes (`SyntaxError`).
+    /// Stops the heartbeat and every reconnect; `reconnect()` opens again.
+    pub fn close(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] code: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] reason: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ clearQueue?: boolean }")] options: JsValue,
+    ) -> Result<(), JsValue> {
+        let code = if code.is_undefined() {
+            None
+        } else {
+            let n = code.as_f64().or_else(|| {
+                crate::validate::to_dom_string(&code, "code")
+                    .ok()
+                    .and_then(|s| s.trim().parse::<f64>().ok())
+            });
+            Some(n.unwrap_or(f64::NAN))
+        };
+        let code = crate::validate::close_code(code).map_err(|e| to_js(&e))?;
+        let reason = if reason.is_undefined() {
+            String::new()
+        } else {
+            crate::validate::to_dom_string(&reason, "reason").map_err(|e| to_js(&e))?
+        };
+        crate::validate::close_reason(&reason).map_err(|e| to_js(&e))?;
+        let clear = !options.is_undefined() && read_bool(&options, "clearQueue");
+        self.shell.close(code, &reason, clear);
+        Ok(())
+    }
+
+    /// Reconnects: a no-op while a reconnect is scheduled or a socket is connecting
+    /// (`lockReconnect`); replaces an open socket at once; after `close()` clears
+    /// `userClose` and connects at once.
+    pub fn reconnect(&self) {
+        self.shell.reconnect();
+    }
+
+    /// Alias of `reconnect()` for reopening after `close()`.
+    pub fn open(&self) {
+        self.shell.reconnect();
+    }
+
+    /// `addEventListener(type, listener, options)`: `once`, `signal` and `capture` as on
+    /// any `EventTarget`.
+    #[wasm_bindgen(js_name = addEventListener)]
+    pub fn add_event_listener(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "keyof ResilientWebSocketEventMap | string")]
+        ty: String,
+        #[wasm_bindgen(unchecked_param_type = "EventListenerOrEventListenerObject | null")]
+        listener: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "boolean | AddEventListenerOptions")]
+        options: JsValue,
+    ) {
+        if listener.is_null() || listener.is_undefined() || !listener.is_object() {
+            return;
+        }
+        let (capture, once, signal) = if options.is_object() {
+            let signal = Reflect::get(&options, &"signal".into())
+                .ok()
+                .and_then(|s| s.dyn_into::<web_sys::AbortSignal>().ok());
+            (
+                read_bool(&options, "capture"),
+                read_bool(&options, "once"),
+                signal,
+            )
+        } else {
+            (options.is_truthy(), false, None)
+        };
+        self.shell
+            .add_listener(&ty, listener, capture, once, signal);
+    }
+
+    /// `removeEventListener(type, listener, options)`.
+    #[wasm_bindgen(js_name = removeEventListener)]
+    pub fn remove_event_listener(
+        &self,
+        ty: String,
+        #[wasm_bindgen(unchecked_param_type = "EventListenerOrEventListenerObject | null")]
+        listener: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "boolean | EventListenerOptions")] options: JsValue,
+    ) {
+        let capture = if options.is_object() {
+            read_bool(&options, "capture")
+        } else {
+            options.is_truthy()
+        };
+        self.shell
+            .0
+            .listeners
+            .borrow_mut()
+            .remove(&ty, &listener, capture);
+    }
+
+    /// `dispatchEvent(event)`: calls this client's listeners; returns `!defaultPrevented`.
+    #[wasm_bindgen(js_name = dispatchEvent)]
+    pub fn dispatch_event(&self, event: web_sys::Event) -> bool {
+        self.shell.dispatch(&event);
+        !event.default_prevented()
+    }
+
+    /// Messages waiting in the send queue.
+    #[wasm_bindgen(getter, js_name = queuedAmount)]
+    pub fn queued_amount(&self) -> u32 {
+        self.shell.with_engine(|e| e.queue().len() as u32)
+    }
+
+    /// Bytes waiting in the send queue.
+    #[wasm_bindgen(getter, js_name = queuedBytes)]
+    pub fn queued_bytes(&self) -> f64 {
+        self.shell.with_engine(|e| e.queue().bytes() as f64)
+    }
+
+    /// Empties the send queue and returns what it held, in order.
+    #[wasm_bindgen(js_name = clearQueue, unchecked_return_type = "ResilientWebSocketData[]")]
+    pub fn clear_queue(&self) -> js_sys::Array {
+        self.shell.clear_queue().into_iter().collect()
+    }
+
+    /// The client's phase: `connecting`, `open`, `closing`, `waiting` (a reconnect is
+    /// scheduled), `closed`.
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "'idle' | 'connecting' | 'open' | 'closing' | 'waiting' | 'closed'"
+    )]
+    pub fn state(&self) -> String {
+        self.shell.with_engine(|e| e.phase().name().to_owned())
+    }
+
+    /// `lockReconnect`: a reconnect is scheduled or a socket is connecting.
+    #[wasm_bindgen(getter, js_name = lockReconnect)]
+    pub fn lock_reconnect(&self) -> bool {
+        self.shell.with_engine(|e| e.lock_reconnect())
+    }
+
+    /// `userClose`: the user closed and has not reopened.
+    #[wasm_bindgen(getter, js_name = userClose)]
+    pub fn user_close(&self) -> bool {
+        self.shell.with_engine(|e| e.user_close())
+    }
+
+    /// Failed attempts since the last open (the current attempt number while waiting).
+    #[wasm_bindgen(getter, js_name = reconnectAttempt)]
+    pub fn reconnect_attempt(&self) -> u32 {
+        self.shell.with_engine(|e| e.attempt())
+    }
+
+    /// Heartbeat and reconnect timing, in `performance.now()` milliseconds (null when not
+    /// applicable): `{ now, lastPingAt, lastPongAt, nextPingAt, pongDeadline, reconnectAt }`.
+    #[wasm_bindgen(js_name = timing, unchecked_return_type = "{ now: number; lastPingAt: number | null; lastPongAt: number | null; nextPingAt: number | null; pongDeadline: number | null; reconnectAt: number | null }")]
+    pub fn timing(&self) -> JsValue {
+        let o = Object::new();
+        let set = |k: &str, v: Option<u64>| {
+            let v = v
+                .map(|x| JsValue::from_f64(x as f64))
+                .unwrap_or(JsValue::NULL);
+            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
+        };
+        set("now", Some(crate::browser::now()));
+        self.shell.with_engine(|e| {
+            set("lastPingAt", e.last_ping_at());
+            set("lastPongAt", e.last_pong_at());
+            let open = e.phase() == Phase::Open;
+            set("nextPingAt", e.next_ping_at().filter(|_| open));
+            set("pongDeadline", e.pong_deadline().filter(|_| open));
+            set(
+                "reconnectAt",
+                e.reconnect_at().filter(|_| e.phase() == Phase::Waiting),
+            );
+        });
+        o.into()
+    }
+
+    /// The `onopen` handler.
+    #[wasm_bindgen(getter, unchecked_return_type = "((ev: Event) => any) | null")]
+    pub fn onopen(&self) -> JsValue {
+        self.shell.0.listeners.borrow().get_attr("open")
+    }
+    /// Sets `onopen` (a non-function sets null, as natively).
+    #[wasm_bindgen(setter)]
+    pub fn set_onopen(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "((ev: Event) => any) | null")] f: JsValue,
+    ) {
+        self.set_attr("open", f)
+    }
+    /// The `onmessage` handler.
+    #[wasm_bindgen(getter, unchecked_return_type = "((ev: MessageEvent) => any) | null")]
+    pub fn onmessage(&self) -> JsValue {
+        self.shell.0.listeners.borrow().get_attr("message")
+    }
+    /// Sets `onmessage`.
+    #[wasm_bindgen(setter)]
+    pub fn set_onmessage(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "((ev: MessageEvent) => any) | null")] f: JsValue,
+    ) {
+        self.set_attr("message", f)
+    }
+    /// The `onerror` handler.
+    #[wasm_bindgen(getter, unchecked_return_type = "((ev: Event) => any) | null")]
+    pub fn onerror(&self) -> JsValue {
+        self.shell.0.listeners.borrow().get_attr("error")
+    }
+    /// Sets `onerror`.
+    #[wasm_bindgen(setter)]
+    pub fn set_onerror(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "((ev: Event) => any) | null")] f: JsValue,
+    ) {
+        self.set_attr("error", f)
+    }
+    /// The `onclose` handler.
+    #[wasm_bindgen(getter, unchecked_return_type = "((ev: CloseEvent) => any) | null")]
+    pub fn onclose(&self) -> JsValue {
+        self.shell.0.listeners.borrow().get_attr("close")
+    }
+    /// Sets `onclose`.
+    #[wasm_bindgen(setter)]
+    pub fn set_onclose(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "((ev: CloseEvent) => any) | null")] f: JsValue,
+    ) {
+        self.set_attr("close", f)
+    }
+
+    fn set_attr(&self, ty: &str, f: JsValue) {
+        self.shell
+            .0
+            .listeners
+            .borrow_mut()
+            .set_attr(ty, f.dyn_into::<Function>().ok());
+    }
+
+    /// The registry: the same live client for the same key (default key: the URL).
+    /// `getInstance(url)` or `getInstance({ url, protocols?, key?, ...options })`.
+    #[wasm_bindgen(js_name = getInstance, unchecked_return_type = "ResilientWebSocket")]
+    pub fn get_instance(
+        #[wasm_bindgen(unchecked_param_type = "string | ResilientWebSocketInstanceOptions")]
+        key_or_options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let (url, protocols, options, key) = if key_or_options.is_string() {
+            let u = key_or_options.clone();
+            let key = crate::validate::resolve_url(&u).map_err(|e| to_js(&e))?;
+            (u, JsValue::UNDEFINED, JsValue::UNDEFINED, key)
+        } else if key_or_options.is_object() {
+            let get =
+                |k: &str| Reflect::get(&key_or_options, &k.into()).unwrap_or(JsValue::UNDEFINED);
+            let url = get("url");
+            if url.is_undefined() {
+                return Err(type_error(
+                    "getInstance(options): options.url is required (a URL string or a function returning one)",
+                ));
+            }
+            let key = match get("key").as_string() {
+                Some(k) => k,
+                None if url.is_function() => return Err(type_error(
+                    "getInstance(options): options.key is required when options.url is a function",
+                )),
+                None => crate::validate::resolve_url(&url).map_err(|e| to_js(&e))?,
+            };
+            (url, get("protocols"), key_or_options.clone(), key)
+        } else {
+            return Err(to_js(&Error::new(
+                ErrorKind::Type,
+                "getInstance expects a URL string or an options object with a url",
+            )));
+        };
+        if let Some(existing) = REGISTRY.with(|r| {
+            r.borrow()
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+        }) {
+            return Ok(existing);
+        }
+        let client = Self::create(&url, &protocols, &options)?;
+        let shell = client.shell.clone();
+        let js: JsValue = client.into();
+        shell.bind_target(&js);
+        REGISTRY.with(|r| r.borrow_mut().push((key, js.clone())));
+        Ok(js)
+    }
+
+    /// Closes the registry's client for `key` (a URL or a custom key) and forgets it; the
+    /// next `getInstance` for that key creates a fresh client. Returns whether one existed.
+    #[wasm_bindgen(js_name = disposeInstance)]
+    pub fn dispose_instance(key: String) -> bool {
+        let resolved = crate::validate::resolve_url(&JsValue::from_str(&key)).ok();
+        let found = REGISTRY.with(|r| {
+            let mut r = r.borrow_mut();
+            let pos = r
+                .iter()
+                .position(|(k, _)| *k == key || Some(k) == resolved.as_ref());
+            pos.map(|p| r.remove(p))
+        });
+        match found {
+            Some((_, js)) => {
+                if let Ok(c) = Reflect::get(&js, &"close".into())
+                    .and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from))
+                {
+                    let _ = c.call0(&js);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
