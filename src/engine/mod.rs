@@ -207,6 +207,8 @@ pub struct Engine<P> {
     connect_rearmed: bool,
     reconnect_at: Option<Millis>,
     user_close: bool,
+    /// The current socket reported an error: natively `readyState` is CLOSED from then on.
+    failed: bool,
     online: bool,
     hb: Heartbeat,
     queue: Queue<P>,
@@ -228,6 +230,7 @@ impl<P> Engine<P> {
             connect_rearmed: false,
             reconnect_at: None,
             user_close: false,
+            failed: false,
             online: true,
             hb: Heartbeat::IDLE,
             queue,
@@ -246,8 +249,12 @@ impl<P> Engine<P> {
         self.phase
     }
 
-    /// The native `readyState` number.
+    /// The native `readyState` number. After the socket's `error` event it is CLOSED, as
+    /// natively (the close event follows).
     pub fn ready_state(&self) -> u16 {
+        if self.failed && matches!(self.phase, Phase::Connecting | Phase::Open | Phase::Closing) {
+            return 3;
+        }
         self.phase.ready_state()
     }
 
@@ -342,6 +349,7 @@ impl<P> Engine<P> {
         self.next_socket += 1;
         let id = SocketId(self.next_socket);
         self.socket = Some(id);
+        self.failed = false;
         self.reconnect_at = None;
         self.connect_rearmed = false;
         self.connect_deadline =
@@ -407,6 +415,7 @@ impl<P> Engine<P> {
     /// The socket reported an error. Only the close event that follows changes state.
     pub fn handle_error(&mut self, _now: Millis, socket: SocketId) {
         if self.is_current(socket) {
+            self.failed = true;
             self.emit(Event::Error);
         }
     }

@@ -752,3 +752,15 @@ fn random_inputs_keep_invariants() {
         assert!(closes_heard <= opened_sockets, "case {case}");
     }
 }
+
+#[test]
+fn ready_state_is_closed_from_the_error_event_on() {
+    let mut s = Sim::defaults();
+    let sock = s.sock();
+    assert_eq!(s.e.ready_state(), 0);
+    s.e.handle_error(0, sock);
+    assert_eq!(s.e.ready_state(), 3);
+    s.e.handle_close(0, sock, 1006, "", false, None);
+    s.run_until(15_000);
+    assert_eq!(s.e.ready_state(), 0, "the new attempt is connecting");
+}

@@ -41,10 +41,17 @@ extern "C" {
     fn install_bind_shims(proto: &JsValue, methods: &js_sys::Array, setters: &js_sys::Array);
 }
 
+thread_local! {
+    static SHIMS_INSTALLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Installs the shims that tell a client which JS object it is (for `this` and
-/// `event.target` in listeners). Runs once, when the module starts.
-#[wasm_bindgen(start)]
-pub fn start() {
+/// `event.target` in listeners), once, before the first client is returned to JS. (Not a
+/// `#[wasm_bindgen(start)]`: a library must leave the start function to the application.)
+fn ensure_shims() {
+    if SHIMS_INSTALLED.with(|s| s.replace(true)) {
+        return;
+    }
     let probe: JsValue = ResilientWebSocket {
         shell: Shell::new(Default::default(), crate::browser::inert_options()),
     }
@@ -186,6 +193,7 @@ fn read_bool(obj: &JsValue, key: &str) -> bool {
 
 impl ResilientWebSocket {
     fn create(url: &JsValue, protocols: &JsValue, options: &JsValue) -> Result<Self, JsValue> {
+        ensure_shims();
         let parsed = options::parse(options).map_err(|e| to_js(&e))?;
         let (opts, _) = options::shell_options(url, protocols, &parsed).map_err(|e| to_js(&e))?;
         let shell = Shell::new(parsed.config.clone(), opts);
@@ -411,7 +419,7 @@ impl ResilientWebSocket {
         #[wasm_bindgen(unchecked_param_type = "boolean | AddEventListenerOptions")]
         options: JsValue,
     ) {
-        if listener.is_null() || listener.is_undefined() || !listener.is_object() {
+        if !(listener.is_function() || listener.is_object()) {
             return;
         }
         let (capture, once, signal) = if options.is_object() {

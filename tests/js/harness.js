@@ -1,0 +1,299 @@
+// Browser-side scenarios for tests/web.rs. Each runs against the real test server and
+// returns what it observed (plain JSON-able data); the Rust test asserts on it. Scenarios
+// that take a constructor run the same steps on the native WebSocket and on ours, so the
+// test can compare what each observed.
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function nativeWebSocket() {
+  return WebSocket;
+}
+
+function once(target, type, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timeout waiting for ${type}`)), ms);
+    target.addEventListener(type, (e) => { clearTimeout(t); resolve(e); }, { once: true });
+  });
+}
+
+export async function stats(http, tag) {
+  const r = await fetch(`${http}/control/stats?tag=${encodeURIComponent(tag)}`);
+  return r.json();
+}
+
+async function control(http, path) {
+  const r = await fetch(`${http}${path}`);
+  return r.json();
+}
+
+function hex(bytes) {
+  let h = 0x811c9dc5;
+  for (const b of bytes) { h ^= b; h = Math.imul(h, 0x01000193) >>> 0; }
+  return `${bytes.length}:${h.toString(16)}`;
+}
+
+async function describe(data) {
+  if (typeof data === 'string') return { kind: 'string', value: data.length > 64 ? `${data.length}:${hex(new TextEncoder().encode(data))}` : data };
+  if (data instanceof ArrayBuffer) return { kind: 'arraybuffer', value: hex(new Uint8Array(data)) };
+  if (data instanceof Blob) return { kind: 'blob', value: hex(new Uint8Array(await data.arrayBuffer())) };
+  return { kind: typeof data, value: String(data) };
+}
+
+function errName(f) {
+  try { f(); return 'none'; } catch (e) { return e && e.name; }
+}
+
+function errMessage(f) {
+  try { f(); return ''; } catch (e) { return String(e && e.message); }
+}
+
+// The native interface, step by step: states, constants, subprotocol, every data kind,
+// binaryType switch, close code/reason echo, event order.
+export async function interfaceScenario(Ctor, base) {
+  const log = [];
+  // With { reconnect: false, pingInterval: 0 } ours must be indistinguishable from native
+  // (the native constructor ignores a third argument).
+  const ws = new Ctor(`${base}/echo`, ['echo', 'other'], { reconnect: false, pingInterval: 0 });
+  log.push(['constructed', ws.readyState, ws.binaryType, ws.protocol, ws.bufferedAmount]);
+  log.push(['constants', Ctor.CONNECTING, Ctor.OPEN, Ctor.CLOSING, Ctor.CLOSED, ws.CONNECTING, ws.OPEN, ws.CLOSING, ws.CLOSED]);
+  log.push(['url', ws.url]);
+  log.push(['send-while-connecting', errName(() => ws.send('x'))]);
+  ws.binaryType = 'nonsense';
+  log.push(['binaryType-invalid-ignored', ws.binaryType]);
+  const received = [];
+  let gotAll;
+  const all = new Promise((r) => { gotAll = r; });
+  const sent = [];
+  ws.onmessage = (e) => { received.push(e.data); if (received.length === sent.length) gotAll(); };
+  for (const t of ['open', 'error', 'close']) ws.addEventListener(t, (e) => log.push(['event', t, ws.readyState, e.target === ws]));
+  await once(ws, 'open');
+  log.push(['open', ws.readyState, ws.protocol, typeof ws.extensions]);
+  const big = new Uint8Array(65 * 1024).map((_, i) => (i * 7) & 255);
+  const backing = new Uint8Array(64).map((_, i) => i);
+  sent.push('héllo wörld 🌍', '', new ArrayBuffer(0), big.buffer, backing.subarray(5, 17),
+    new DataView(backing.buffer, 3, 9), new Float32Array([1.5, -2.25]), new Blob(['blob-😀']),
+    new Uint16Array(backing.buffer, 8, 4));
+  ws.send(sent[0]);
+  ws.send(sent[1]);
+  ws.binaryType = 'arraybuffer';
+  log.push(['binaryType', ws.binaryType]);
+  for (const d of sent.slice(2)) ws.send(d);
+  await Promise.race([all, sleep(5000)]);
+  for (const d of received) log.push(['received', await describe(d)]);
+  log.push(['count', received.length]);
+  ws.close(4321, 'bye ✓');
+  log.push(['after-close', ws.readyState]);
+  log.push(['close-twice', errName(() => ws.close(4321, 'again'))]);
+  const ce = await once(ws, 'close');
+  log.push(['close', ce.code, ce.reason, ce.wasClean, ws.readyState]);
+  ws.send('after close');
+  log.push(['bufferedAmount-after-close', ws.bufferedAmount]);
+  ws.send(new Uint8Array(10));
+  log.push(['bufferedAmount-after-close-2', ws.bufferedAmount]);
+  return log;
+}
+
+// A server-initiated close and a refused handshake, as each client reports them.
+export async function serverCloseScenario(Ctor, base) {
+  const log = [];
+  const ws = new Ctor(`${base}/close?code=4001&reason=server%20says%20bye`, undefined, { reconnect: false, pingInterval: 0 });
+  ws.onopen = () => log.push(['open']);
+  ws.onerror = () => log.push(['error']);
+  const ce = await once(ws, 'close');
+  log.push(['close', ce.code, ce.reason, ce.wasClean, ws.readyState]);
+  const rj = new Ctor(`${base}/reject?status=403`, undefined, { reconnect: false, pingInterval: 0 });
+  rj.onerror = () => log.push(['reject-error', rj.readyState]);
+  const rc = await once(rj, 'close');
+  log.push(['reject-close', rc.code, rc.wasClean, rj.readyState]);
+  return log;
+}
+
+// Bad input: the error name for each, native vs ours (messages are checked separately).
+export async function badInputScenario(Ctor, base) {
+  const out = {};
+  const mk = (...a) => () => new Ctor(...a);
+  out.invalidUrl = errName(mk('ws://exa mple.com:99999/'));
+  out.notAUrl = errName(mk('http://'));
+  out.wrongScheme = errName(mk('ftp://127.0.0.1/'));
+  out.fileScheme = errName(mk('file:///etc/passwd'));
+  out.fragment = errName(mk(`${base}/echo#frag`));
+  out.emptyFragment = errName(mk(`${base}/echo#`));
+  out.duplicateProtocols = errName(mk(`${base}/echo`, ['a', 'a']));
+  out.emptyProtocol = errName(mk(`${base}/echo`, ['']));
+  out.spaceProtocol = errName(mk(`${base}/echo`, ['a b']));
+  out.commaProtocol = errName(mk(`${base}/echo`, 'a,b'));
+  out.nonAsciiProtocol = errName(mk(`${base}/echo`, ['é']));
+  const ws = new Ctor(`${base}/echo`, [], { reconnect: false, pingInterval: 0 });
+  await once(ws, 'open');
+  for (const c of [0, 999, 1001, 1004, 2999, 5000, NaN, -1]) out[`close${c}`] = errName(() => ws.close(c));
+  out.reason124 = errName(() => ws.close(1000, 'x'.repeat(124)));
+  out.reason42Euro = errName(() => ws.close(1000, '€'.repeat(42)));
+  out.reason123 = errName(() => ws.close(4000, 'y'.repeat(123)));
+  await once(ws, 'close');
+  return out;
+}
+
+export async function messagesFor(Ctor, base) {
+  return {
+    fragment: errMessage(() => new Ctor(`${base}/echo#x`)),
+    scheme: errMessage(() => new Ctor('ftp://127.0.0.1/')),
+    duplicate: errMessage(() => new Ctor(`${base}/echo`, ['a', 'a'])),
+    token: errMessage(() => new Ctor(`${base}/echo`, ['a b'])),
+    pingInterval: errMessage(() => new Ctor(`${base}/echo`, [], { pingInterval: 'soon' })),
+    pingIntervalNeg: errMessage(() => new Ctor(`${base}/echo`, [], { pingInterval: -1 })),
+    pongTimeoutNaN: errMessage(() => new Ctor(`${base}/echo`, [], { pongTimeout: NaN })),
+    reconnectDelayInf: errMessage(() => new Ctor(`${base}/echo`, [], { reconnectDelay: Infinity })),
+    reconnectType: errMessage(() => new Ctor(`${base}/echo`, [], { reconnect: 'yes' })),
+    pingMessageType: errMessage(() => new Ctor(`${base}/echo`, [], { pingMessage: 42 })),
+    optionsType: errMessage(() => new Ctor(`${base}/echo`, [], 42)),
+    names: {
+      pingInterval: errName(() => new Ctor(`${base}/echo`, [], { pingInterval: 'soon' })),
+      pingIntervalNeg: errName(() => new Ctor(`${base}/echo`, [], { pingInterval: -1 })),
+      reconnectType: errName(() => new Ctor(`${base}/echo`, [], { reconnect: 'yes' })),
+      sendObject: errName(() => new Ctor(`${base}/echo`, [], { maxQueued: 0 }).send({})),
+      sendNumber: errName(() => new Ctor(`${base}/echo`, [], { maxQueued: 0 }).send(42)),
+    },
+  };
+}
+
+// Heartbeat against a peer that never answers: heartbeat-timeout, close 4000, reconnect.
+export async function silentScenario(Ctor, base, tag) {
+  const log = [];
+  const ws = new Ctor(`${base}/silent?tag=${tag}`, [], { pingInterval: 300, pongTimeout: 200, reconnectDelay: 300 });
+  for (const t of ['open', 'close', 'heartbeat-timeout', 'reconnecting', 'reconnect']) {
+    ws.addEventListener(t, (e) => log.push([t, e.code ?? e.attempt ?? null, e.reason ?? e.delay ?? null]));
+  }
+  const t0 = performance.now();
+  await once(ws, 'open');
+  await once(ws, 'heartbeat-timeout', 3000);
+  const dt = performance.now() - t0;
+  await once(ws, 'reconnect', 3000);
+  ws.close();
+  return { log, timeoutAfterMs: Math.round(dt) };
+}
+
+// The server goes down for `ms`; the client reconnects after it returns, and the server
+// never sees two connections of this client at once.
+export async function serverDownScenario(Ctor, base, http, tag, ms) {
+  const ws = new Ctor(`${base}/echo?tag=${tag}`, [], { reconnectDelay: 200, pingInterval: 0 });
+  const events = [];
+  for (const t of ['open', 'close', 'reconnecting', 'reconnect']) ws.addEventListener(t, () => events.push(t));
+  await once(ws, 'open');
+  const samples = [await stats(http, tag)];
+  await control(http, `/control/down?ms=${ms}`);
+  const reconnected = once(ws, 'reconnect', ms + 5000);
+  const sampler = setInterval(() => { stats(http, tag).then((s) => samples.push(s), () => {}); }, 50);
+  await reconnected;
+  await sleep(300);
+  clearInterval(sampler);
+  samples.push(await stats(http, tag));
+  const echo = once(ws, 'message');
+  ws.send('after the outage');
+  const m = await echo;
+  ws.close();
+  await once(ws, 'close');
+  return {
+    events,
+    maxSampledOpen: Math.max(...samples.map((s) => s.open)),
+    final: await stats(http, tag),
+    echo: m.data,
+  };
+}
+
+// Close codes: 1008 does not loop; a user close is never followed by a new connection.
+export async function noReconnectScenario(Ctor, base, http, tag, kind) {
+  const delay = 150;
+  const url = kind === 'policy' ? `${base}/close?code=1008&reason=nope&tag=${tag}` : `${base}/echo?tag=${tag}`;
+  const ws = new Ctor(url, [], { reconnectDelay: delay, pingInterval: 0 });
+  const events = [];
+  for (const t of ['open', 'close', 'reconnecting']) ws.addEventListener(t, (e) => events.push([t, e.code ?? null]));
+  await once(ws, 'open');
+  if (kind === 'user') ws.close(1000, 'done');
+  await once(ws, 'close');
+  await sleep(delay * 3 + 200);
+  return { events, state: ws.state, readyState: ws.readyState, userClose: ws.userClose, stats: await stats(http, tag) };
+}
+
+// Re-entrancy: listeners that send, close and reconnect on the same client; `this` and
+// `event.target` are the client; errors thrown by listeners are reported, not fatal.
+export async function reentrancyScenario(Ctor, base) {
+  const errors = [];
+  const onErr = (e) => errors.push(String(e.message || e.error));
+  window.addEventListener('error', onErr);
+  const ws = new Ctor(`${base}/echo`, [], { reconnectDelay: 100, pingInterval: 0 });
+  const log = [];
+  let opens = 0;
+  ws.onopen = function (e) { opens += 1; log.push(['open', this === ws, e.target === ws, e.currentTarget === ws]); this.send(`hello ${opens}`); };
+  ws.addEventListener('message', { handleEvent(e) { log.push(['listener-object', e.data]); } });
+  const gotSecond = new Promise((resolve) => {
+    ws.onmessage = function (e) {
+      log.push(['message', e.data, this === ws, e.target === ws]);
+      if (e.data === 'hello 1') { ws.reconnect(); ws.reconnect(); }
+      if (e.data === 'hello 2') { ws.close(); resolve(); }
+    };
+  });
+  ws.addEventListener('open', () => { throw new Error('listener blew up'); }, { once: true });
+  await Promise.race([gotSecond, sleep(5000)]);
+  await sleep(100);
+  window.removeEventListener('error', onErr);
+  return { log, opens, errors, state: ws.state };
+}
+
+// Messages sent while connecting are queued and flushed in order after open listeners' sends.
+export async function queueScenario(Ctor, base) {
+  const ws = new Ctor(`${base}/echo`, [], { pingInterval: 0 });
+  ws.binaryType = 'arraybuffer';
+  for (let i = 0; i < 5; i++) ws.send(`q${i}`);
+  const queued = [ws.queuedAmount, ws.queuedBytes];
+  ws.onopen = () => ws.send('auth');
+  const got = [];
+  await new Promise((resolve) => { ws.onmessage = (e) => { got.push(e.data); if (got.length === 6) resolve(); }; setTimeout(resolve, 3000); });
+  ws.onopen = null;
+  ws.onmessage = null;
+  // binaryType survives a reconnect
+  ws.reconnect();
+  await once(ws, 'open');
+  const bin = once(ws, 'message');
+  ws.send(new Uint8Array([1, 2, 3]));
+  const b = await bin;
+  ws.close();
+  const strict = new Ctor(`${base}/echo`, [], { maxQueued: 0 });
+  const strictErr = errName(() => strict.send('x'));
+  const noQueue = new Ctor(`${base}/echo`);
+  const noQueueErr = errName(() => noQueue.send('x', { queue: false }));
+  strict.close(); noQueue.close();
+  return { queued, got, binaryKind: b.data instanceof ArrayBuffer ? 'arraybuffer' : typeof b.data, strictErr, noQueueErr, after: ws.queuedAmount };
+}
+
+// url as a function (sync or async), called before every attempt.
+export async function dynamicUrlScenario(Ctor, base) {
+  let calls = 0;
+  const ws = new Ctor(async () => { calls += 1; await sleep(10); return `${base}/echo?attempt=${calls}`; }, [], { reconnectDelay: 50, pingInterval: 0 });
+  await once(ws, 'open');
+  const first = ws.url;
+  ws.reconnect();
+  await once(ws, 'open');
+  const second = ws.url;
+  ws.close();
+  return { calls, first, second };
+}
+
+// The registry: one client per key.
+export async function registryScenario(Ctor, base, http, tag) {
+  const url = `${base}/echo?tag=${tag}`;
+  const a = Ctor.getInstance(url);
+  const b = Ctor.getInstance({ url });
+  const same = a === b;
+  await once(a, 'open');
+  const s1 = await stats(http, tag);
+  const disposed = Ctor.disposeInstance(url);
+  await sleep(100);
+  const c = Ctor.getInstance(url);
+  const fresh = c !== a;
+  await once(c, 'open');
+  const keyed1 = Ctor.getInstance({ url, key: 'k1' });
+  const keyed2 = Ctor.getInstance({ url: `${base}/echo?tag=${tag}-other`, key: 'k1' });
+  Ctor.disposeInstance(url);
+  Ctor.disposeInstance('k1');
+  return { same, disposed, fresh, openAfterFirst: s1.open, keyedSame: keyed1 === keyed2, aState: a.readyState };
+}

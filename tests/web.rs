@@ -1,0 +1,347 @@
+//! Browser tests (`wasm-pack test --headless --chrome`): the shell and the facades in real
+//! Chromium against the real test server (`scripts/with-server` sets RWS_TEST_SERVER at
+//! compile time). Scenarios live in tests/js/harness.js; the ones taking a constructor run
+//! on the native `WebSocket` and on ours in the same page, and the test compares them.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Reflect, JSON};
+use resilient_ws::js::ResilientWebSocket;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/js/harness.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = nativeWebSocket)]
+    fn native_web_socket() -> JsValue;
+    #[wasm_bindgen(js_name = interfaceScenario, catch)]
+    async fn interface_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = serverCloseScenario, catch)]
+    async fn server_close_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = badInputScenario, catch)]
+    async fn bad_input_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = messagesFor, catch)]
+    async fn messages_for(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = silentScenario, catch)]
+    async fn silent_scenario(ctor: &JsValue, base: &str, tag: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = serverDownScenario, catch)]
+    async fn server_down_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+        ms: u32,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = noReconnectScenario, catch)]
+    async fn no_reconnect_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+        kind: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = reentrancyScenario, catch)]
+    async fn reentrancy_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = queueScenario, catch)]
+    async fn queue_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = dynamicUrlScenario, catch)]
+    async fn dynamic_url_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = registryScenario, catch)]
+    async fn registry_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+    ) -> Result<JsValue, JsValue>;
+}
+
+fn base() -> String {
+    option_env!("RWS_TEST_SERVER")
+        .expect("RWS_TEST_SERVER must be set at compile time (run through scripts/with-server)")
+        .to_string()
+}
+
+fn http() -> String {
+    base().replacen("ws://", "http://", 1)
+}
+
+fn tag(name: &str) -> String {
+    format!(
+        "{name}-{}",
+        js_sys::Math::random().to_bits() % 1_000_000_007
+    )
+}
+
+/// Our class, as JS sees it (the constructor behind an instance's prototype).
+fn ours() -> JsValue {
+    let probe = ResilientWebSocket::new(
+        JsValue::from_str(&format!("{}/echo", base())),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    )
+    .expect("probe");
+    let probe: JsValue = probe.into();
+    let ctor = Reflect::get(&probe, &"constructor".into()).expect("constructor");
+    let close = Reflect::get(&probe, &"close".into()).expect("close");
+    let _ = js_sys::Function::from(close).call0(&probe);
+    ctor
+}
+
+fn json(v: &JsValue) -> String {
+    JSON::stringify(v).map(String::from).unwrap_or_default()
+}
+
+fn get(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &k.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+async fn run(f: impl std::future::Future<Output = Result<JsValue, JsValue>>) -> JsValue {
+    match f.await {
+        Ok(v) => v,
+        Err(e) => panic!("scenario failed: {e:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn native_interface_is_indistinguishable_from_websocket() {
+    let native = run(interface_scenario(&native_web_socket(), &base())).await;
+    let ours = run(interface_scenario(&ours(), &base())).await;
+    let (n, o) = (json(&native), json(&ours));
+    // The scenario itself must have exercised everything: 9 messages echoed.
+    assert!(n.contains(r#"["count",9]"#), "native: {n}");
+    assert!(n.contains(r#"["open",1,"echo","string"]"#), "native: {n}");
+    assert!(n.contains(r#"["after-close",2]"#), "native: {n}");
+    assert!(
+        n.contains(r#"["close",4321,"bye ✓",true,3]"#),
+        "native: {n}"
+    );
+    assert_eq!(o, n, "ours differs from native");
+}
+
+#[wasm_bindgen_test]
+async fn server_close_and_rejected_handshake_match_native() {
+    let native = run(server_close_scenario(&native_web_socket(), &base())).await;
+    let ours = run(server_close_scenario(&ours(), &base())).await;
+    let n = json(&native);
+    assert!(
+        n.contains(r#"["close",4001,"server says bye",true,3]"#),
+        "{n}"
+    );
+    assert!(n.contains(r#"["reject-close",1006,false,3]"#), "{n}");
+    assert_eq!(json(&ours), n);
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_raises_the_native_error_names() {
+    let native = run(bad_input_scenario(&native_web_socket(), &base())).await;
+    let ours = run(bad_input_scenario(&ours(), &base())).await;
+    let n = json(&native);
+    assert!(n.contains(r#""wrongScheme":"SyntaxError""#), "{n}");
+    assert!(n.contains(r#""close999":"InvalidAccessError""#), "{n}");
+    assert!(n.contains(r#""reason124":"SyntaxError""#), "{n}");
+    assert!(n.contains(r#""reason123":"none""#), "{n}");
+    assert_eq!(json(&ours), n);
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_messages_say_what_is_allowed() {
+    let m = run(messages_for(&ours(), &base())).await;
+    let s = |k: &str| get(&m, k).as_string().unwrap_or_default();
+    assert!(
+        s("fragment").contains("Fragment identifiers are not allowed"),
+        "{}",
+        s("fragment")
+    );
+    assert!(
+        s("scheme").contains("'ws', 'wss', 'http' or 'https'"),
+        "{}",
+        s("scheme")
+    );
+    assert!(s("duplicate").contains("duplicated"), "{}", s("duplicate"));
+    assert!(s("token").contains("token"), "{}", s("token"));
+    assert!(
+        s("pingInterval").contains("'pingInterval' must be a number"),
+        "{}",
+        s("pingInterval")
+    );
+    assert!(
+        s("pingIntervalNeg").contains("allowed: 0 to"),
+        "{}",
+        s("pingIntervalNeg")
+    );
+    assert!(
+        s("pongTimeoutNaN").contains("'pongTimeout'"),
+        "{}",
+        s("pongTimeoutNaN")
+    );
+    assert!(
+        s("reconnectDelayInf").contains("'reconnectDelay'"),
+        "{}",
+        s("reconnectDelayInf")
+    );
+    assert!(
+        s("reconnectType").contains("true or false"),
+        "{}",
+        s("reconnectType")
+    );
+    assert!(
+        s("pingMessageType").contains("'pingMessage' must be a string"),
+        "{}",
+        s("pingMessageType")
+    );
+    assert!(
+        s("optionsType").contains("options must be an object"),
+        "{}",
+        s("optionsType")
+    );
+    let names = json(&get(&m, "names"));
+    assert_eq!(
+        names,
+        r#"{"pingInterval":"TypeError","pingIntervalNeg":"RangeError","reconnectType":"TypeError","sendObject":"TypeError","sendNumber":"TypeError"}"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn silent_peer_heartbeat_timeout_then_reconnect() {
+    let r = run(silent_scenario(&ours(), &base(), &tag("silent"))).await;
+    let log = json(&get(&r, "log"));
+    assert!(
+        log.starts_with(r#"[["open",null,null],["heartbeat-timeout",null,null],["close",4000,"heartbeat timeout"],["reconnecting",1,300],["open",null,null],["reconnect",1,null]"#),
+        "{log}"
+    );
+    // ping at 300 ms, pong deadline 200 ms later (plus connection time).
+    let dt = get(&r, "timeoutAfterMs").as_f64().unwrap_or(0.0);
+    assert!(
+        (500.0..1500.0).contains(&dt),
+        "heartbeat timeout after {dt} ms"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn server_down_then_back_reconnects_with_never_two_connections() {
+    let t = tag("down");
+    let r = run(server_down_scenario(&ours(), &base(), &http(), &t, 1000)).await;
+    let events = json(&get(&r, "events"));
+    assert!(
+        events.starts_with(r#"["open","close","reconnecting""#),
+        "{events}"
+    );
+    assert!(events.contains(r#""open","reconnect""#), "{events}");
+    assert_eq!(
+        get(&r, "echo").as_string().as_deref(),
+        Some("after the outage")
+    );
+    assert!(
+        get(&r, "maxSampledOpen").as_f64() <= Some(1.0),
+        "{}",
+        json(&r)
+    );
+    let fin = get(&r, "final");
+    assert_eq!(get(&fin, "max_open").as_f64(), Some(1.0), "{}", json(&r));
+    assert!(get(&fin, "accepted").as_f64() >= Some(2.0), "{}", json(&r));
+}
+
+#[wasm_bindgen_test]
+async fn close_1008_does_not_loop() {
+    let t = tag("policy");
+    let r = run(no_reconnect_scenario(
+        &ours(),
+        &base(),
+        &http(),
+        &t,
+        "policy",
+    ))
+    .await;
+    assert_eq!(
+        json(&get(&r, "events")),
+        r#"[["open",null],["close",1008]]"#
+    );
+    assert_eq!(get(&r, "state").as_string().as_deref(), Some("closed"));
+    assert_eq!(get(&get(&r, "stats"), "accepted").as_f64(), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+async fn user_close_is_never_followed_by_a_new_connection() {
+    let t = tag("user");
+    let r = run(no_reconnect_scenario(&ours(), &base(), &http(), &t, "user")).await;
+    assert_eq!(
+        json(&get(&r, "events")),
+        r#"[["open",null],["close",1000]]"#
+    );
+    assert_eq!(get(&r, "userClose").as_bool(), Some(true));
+    assert_eq!(get(&r, "readyState").as_f64(), Some(3.0));
+    let stats = get(&r, "stats");
+    assert_eq!(
+        get(&stats, "accepted").as_f64(),
+        Some(1.0),
+        "{}",
+        json(&stats)
+    );
+    assert_eq!(get(&stats, "open").as_f64(), Some(0.0), "{}", json(&stats));
+}
+
+#[wasm_bindgen_test]
+async fn listeners_may_send_close_and_reconnect_from_inside_callbacks() {
+    let r = run(reentrancy_scenario(&ours(), &base())).await;
+    let log = json(&get(&r, "log"));
+    assert!(log.contains(r#"["open",true,true,true]"#), "{log}");
+    assert!(log.contains(r#"["message","hello 1",true,true]"#), "{log}");
+    assert!(log.contains(r#"["listener-object","hello 1"]"#), "{log}");
+    assert!(log.contains(r#"["message","hello 2",true,true]"#), "{log}");
+    assert_eq!(get(&r, "opens").as_f64(), Some(2.0), "{log}");
+    assert_eq!(get(&r, "state").as_string().as_deref(), Some("closed"));
+    // The throwing listener was reported (window 'error'), nothing else was.
+    assert_eq!(
+        json(&get(&r, "errors")),
+        r#"["Uncaught Error: listener blew up"]"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn queue_flushes_in_order_after_open_listeners_and_binary_type_survives_reconnect() {
+    let r = run(queue_scenario(&ours(), &base())).await;
+    assert_eq!(json(&get(&r, "queued")), "[5,10]");
+    assert_eq!(
+        json(&get(&r, "got")),
+        r#"["auth","q0","q1","q2","q3","q4"]"#
+    );
+    assert_eq!(
+        get(&r, "binaryKind").as_string().as_deref(),
+        Some("arraybuffer")
+    );
+    assert_eq!(
+        get(&r, "strictErr").as_string().as_deref(),
+        Some("InvalidStateError")
+    );
+    assert_eq!(
+        get(&r, "noQueueErr").as_string().as_deref(),
+        Some("InvalidStateError")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn url_function_is_called_before_every_attempt() {
+    let r = run(dynamic_url_scenario(&ours(), &base())).await;
+    assert_eq!(get(&r, "calls").as_f64(), Some(2.0));
+    assert!(get(&r, "first")
+        .as_string()
+        .unwrap_or_default()
+        .ends_with("/echo?attempt=1"));
+    assert!(get(&r, "second")
+        .as_string()
+        .unwrap_or_default()
+        .ends_with("/echo?attempt=2"));
+}
+
+#[wasm_bindgen_test]
+async fn registry_returns_one_client_per_key() {
+    let t = tag("registry");
+    let r = run(registry_scenario(&ours(), &base(), &http(), &t)).await;
+    assert_eq!(get(&r, "same").as_bool(), Some(true));
+    assert_eq!(get(&r, "disposed").as_bool(), Some(true));
+    assert_eq!(get(&r, "fresh").as_bool(), Some(true));
+    assert_eq!(get(&r, "openAfterFirst").as_f64(), Some(1.0));
+    assert_eq!(get(&r, "keyedSame").as_bool(), Some(true));
+    assert!(get(&r, "aState").as_f64() >= Some(2.0));
+}
