@@ -345,3 +345,75 @@ async fn registry_returns_one_client_per_key() {
     assert_eq!(get(&r, "keyedSame").as_bool(), Some(true));
     assert!(get(&r, "aState").as_f64() >= Some(2.0));
 }
+
+async fn sleep_ms(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}
+
+#[wasm_bindgen_test]
+async fn rust_api_round_trip_queue_and_registry() {
+    use resilient_ws::client::{Client, Options};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let url = format!("{}/echo?tag={}", base(), tag("rust"));
+    let opts = Options {
+        config: resilient_ws::engine::Config {
+            ping_interval: 0,
+            ..Default::default()
+        },
+        protocols: vec!["echo".into()],
+        binary_arraybuffer: true,
+        ..Default::default()
+    };
+    let c = Client::connect(&url, opts.clone()).expect("connect");
+    // Queued while connecting, flushed after the open listener's send.
+    c.send_text("queued").expect("queue");
+    let got = Rc::new(RefCell::new(Vec::<String>::new()));
+    {
+        let c2 = c.clone();
+        c.on_open(move || c2.send_text("from on_open").expect("send"));
+        let got = got.clone();
+        c.on_message(move |m| {
+            let s = match m.data().as_string() {
+                Some(s) => s,
+                None => format!(
+                    "bytes:{}",
+                    js_sys::Uint8Array::new(&m.data()).to_vec().len()
+                ),
+            };
+            got.borrow_mut().push(s);
+        });
+    }
+    for _ in 0..100 {
+        if got.borrow().len() >= 2 {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    c.send_bytes(&[1, 2, 3, 4]).expect("bytes");
+    for _ in 0..100 {
+        if got.borrow().len() >= 3 {
+            break;
+        }
+        sleep_ms(20).await;
+    }
+    assert_eq!(*got.borrow(), vec!["from on_open", "queued", "bytes:4"]);
+    assert_eq!(c.protocol(), "echo");
+    assert_eq!(c.ready_state(), 1);
+    // Bad close codes are refused with the platform's error kind.
+    let e = c.close(Some(1001), "").expect_err("1001 is not allowed");
+    assert_eq!(e.kind, resilient_ws::engine::ErrorKind::InvalidAccess);
+    c.close(Some(1000), "done").expect("close");
+    assert_eq!(c.ready_state(), 2);
+    // Registry: one client per key.
+    let a = Client::get_instance(&url, opts.clone()).expect("a");
+    let b = Client::get_instance(&url, opts).expect("b");
+    assert!(a.same_client(&b));
+    assert!(Client::dispose_instance(&url));
+    assert!(!Client::dispose_instance(&url));
+}

@@ -146,7 +146,24 @@ pub struct ResilientWebSocket {
 }
 
 thread_local! {
-    static REGISTRY: RefCell<Vec<(String, JsValue)>> = const { RefCell::new(Vec::new()) };
+    static REGISTRY: RefCell<Vec<(String, JsValue, Shell)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The registry's client for `key`, for the Rust API.
+pub(crate) fn registry_shell(key: &str) -> Option<Shell> {
+    REGISTRY.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, _, s)| s.clone())
+    })
+}
+
+/// Registers a client created by the Rust API (JS's `getInstance` then finds it too).
+pub(crate) fn registry_insert(key: String, shell: Shell) {
+    let js: JsValue = ResilientWebSocket::from_shell(shell.clone()).into();
+    shell.bind_target(&js);
+    REGISTRY.with(|r| r.borrow_mut().push((key, js, shell)));
 }
 
 fn data_bytes(data: &JsValue) -> usize {
@@ -204,11 +221,6 @@ impl ResilientWebSocket {
         Ok(ResilientWebSocket { shell })
     }
 
-    /// The shared client behind this object (for the Rust API and websocketClass).
-    pub(crate) fn shell(&self) -> &Shell {
-        &self.shell
-    }
-
     /// Wraps an existing shell.
     pub(crate) fn from_shell(shell: Shell) -> Self {
         ResilientWebSocket { shell }
@@ -254,6 +266,7 @@ impl ResilientWebSocket {
         Self::create(&url, &protocols, &options)
     }
 
+    /// Internal: tells the client which JS object it is (called by the prototype shims).
     #[wasm_bindgen(js_name = __rwsBind, skip_typescript)]
     pub fn bind(&self, me: JsValue) {
         self.shell.bind_target(&me);
@@ -636,8 +649,8 @@ impl ResilientWebSocket {
         if let Some(existing) = REGISTRY.with(|r| {
             r.borrow()
                 .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.clone())
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, v, _)| v.clone())
         }) {
             return Ok(existing);
         }
@@ -645,7 +658,7 @@ impl ResilientWebSocket {
         let shell = client.shell.clone();
         let js: JsValue = client.into();
         shell.bind_target(&js);
-        REGISTRY.with(|r| r.borrow_mut().push((key, js.clone())));
+        REGISTRY.with(|r| r.borrow_mut().push((key, js.clone(), shell)));
         Ok(js)
     }
 
@@ -658,11 +671,11 @@ impl ResilientWebSocket {
             let mut r = r.borrow_mut();
             let pos = r
                 .iter()
-                .position(|(k, _)| *k == key || Some(k) == resolved.as_ref());
+                .position(|(k, _, _)| *k == key || Some(k) == resolved.as_ref());
             pos.map(|p| r.remove(p))
         });
         match found {
-            Some((_, js)) => {
+            Some((_, js, _)) => {
                 if let Ok(c) = Reflect::get(&js, &"close".into())
                     .and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from))
                 {
