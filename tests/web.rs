@@ -57,9 +57,12 @@ extern "C" {
 }
 
 fn base() -> String {
-    option_env!("RWS_TEST_SERVER")
-        .expect("RWS_TEST_SERVER must be set at compile time (run through scripts/with-server)")
-        .to_string()
+    match option_env!("RWS_TEST_SERVER") {
+        Some(url) => url.to_string(),
+        None => {
+            panic!("RWS_TEST_SERVER must be set at compile time (run through scripts/with-server)")
+        }
+    }
 }
 
 fn http() -> String {

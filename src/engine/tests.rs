@@ -746,7 +746,7 @@ fn random_inputs_keep_invariants() {
                     "case {case}: stale deadline"
                 );
             }
-            assert!(s.e.queue().len() <= s.e.config().max_queued.max(0));
+            assert!(s.e.queue().len() <= s.e.config().max_queued);
         }
         // Every socket is closed at most once towards the user.
         assert!(closes_heard <= opened_sockets, "case {case}");

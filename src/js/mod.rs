@@ -2,6 +2,9 @@
 //! and its singleton registry.
 
 pub mod options;
+pub mod seed;
+
+pub use seed::WebsocketClass;
 
 use std::cell::RefCell;
 
@@ -48,7 +51,7 @@ thread_local! {
 /// Installs the shims that tell a client which JS object it is (for `this` and
 /// `event.target` in listeners), once, before the first client is returned to JS. (Not a
 /// `#[wasm_bindgen(start)]`: a library must leave the start function to the application.)
-fn ensure_shims() {
+pub(crate) fn ensure_shims() {
     if SHIMS_INSTALLED.with(|s| s.replace(true)) {
         return;
     }
@@ -62,6 +65,27 @@ fn ensure_shims() {
         .map(|s| JsValue::from_str(s))
         .collect();
     let setters: js_sys::Array = ["onopen", "onmessage", "onerror", "onclose"]
+        .iter()
+        .map(|s| JsValue::from_str(s))
+        .collect();
+    install_bind_shims(&proto, &methods, &setters);
+    let proto = Object::get_prototype_of(&seed::WebsocketClass::probe());
+    let methods: js_sys::Array = [
+        "createWebSocket",
+        "initEventHandle",
+        "startHeartBeat",
+        "waitingServer",
+        "reconnect",
+        "websocketSendMsg",
+        "webSocketSendMsg",
+        "getWebSocketMsg",
+        "onopenSuccess",
+        "closeSocket",
+    ]
+    .iter()
+    .map(|s| JsValue::from_str(s))
+    .collect();
+    let setters: js_sys::Array = ["globalCallback", "thatVue"]
         .iter()
         .map(|s| JsValue::from_str(s))
         .collect();
@@ -209,7 +233,11 @@ fn read_bool(obj: &JsValue, key: &str) -> bool {
 }
 
 impl ResilientWebSocket {
-    fn create(url: &JsValue, protocols: &JsValue, options: &JsValue) -> Result<Self, JsValue> {
+    pub(crate) fn create(
+        url: &JsValue,
+        protocols: &JsValue,
+        options: &JsValue,
+    ) -> Result<Self, JsValue> {
         ensure_shims();
         let parsed = options::parse(options).map_err(|e| to_js(&e))?;
         let (opts, _) = options::shell_options(url, protocols, &parsed).map_err(|e| to_js(&e))?;
@@ -676,8 +704,8 @@ impl ResilientWebSocket {
         });
         match found {
             Some((_, js, _)) => {
-                if let Ok(c) = Reflect::get(&js, &"close".into())
-                    .and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from))
+                if let Ok(c) =
+                    Reflect::get(&js, &"close".into()).and_then(|f| f.dyn_into::<Function>())
                 {
                     let _ = c.call0(&js);
                 }
