@@ -47,6 +47,13 @@ extern "C" {
     async fn queue_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = dynamicUrlScenario, catch)]
     async fn dynamic_url_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = seedScenario, catch)]
+    async fn seed_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = registryScenario, catch)]
     async fn registry_scenario(
         ctor: &JsValue,
@@ -419,4 +426,37 @@ async fn rust_api_round_trip_queue_and_registry() {
     assert!(a.same_client(&b));
     assert!(Client::dispose_instance(&url));
     assert!(!Client::dispose_instance(&url));
+}
+
+#[wasm_bindgen_test]
+async fn websocket_class_runs_seed_001_calling_code() {
+    use resilient_ws::js::WebsocketClass;
+    let probe = WebsocketClass::new(
+        JsValue::NULL,
+        JsValue::from_str(&format!("{}/echo", base())),
+    )
+    .expect("probe");
+    probe.close_socket();
+    let probe: JsValue = probe.into();
+    let ctor = Reflect::get(&probe, &"constructor".into()).expect("constructor");
+    let t = tag("seed");
+    let r = run(seed_scenario(&ctor, &base(), &http(), &t)).await;
+    let before = json(&get(&r, "beforeDrop"));
+    assert!(before.starts_with(r#"["a","b""#), "{before}");
+    assert!(before.contains(r#"{\"request\":\"ping\"}"#), "{before}");
+    assert_eq!(get(&r, "openedFirst").as_f64(), Some(1.0));
+    assert_eq!(get(&r, "reopened").as_bool(), Some(true), "{}", json(&r));
+    let hooks = json(&get(&r, "hooks"));
+    assert!(
+        hooks.starts_with(r#"[["opened"],["openSuccess",true],["getSocketMsg",true],["opened"]"#),
+        "{hooks}"
+    );
+    assert_eq!(get(&r, "userClose").as_bool(), Some(true));
+    assert_eq!(get(&r, "lock").as_bool(), Some(false));
+    assert_eq!(
+        get(&r, "acceptedAtClose").as_f64(),
+        get(&r, "acceptedLater").as_f64()
+    );
+    assert_eq!(get(&r, "acceptedAtClose").as_f64(), Some(2.0));
+    assert_eq!(get(&r, "open").as_f64(), Some(0.0));
 }

@@ -297,3 +297,32 @@ export async function registryScenario(Ctor, base, http, tag) {
   Ctor.disposeInstance('k1');
   return { same, disposed, fresh, openAfterFirst: s1.open, keyedSame: keyed1 === keyed2, aState: a.readyState };
 }
+
+// Seed 001's calling code, unchanged but for where the URL comes from.
+export async function seedScenario(WsClass, base, http, tag) {
+  const hooks = [];
+  const got = [];
+  let socket;
+  const thatVue = {
+    openSuccess(ws) { hooks.push(['openSuccess', ws === socket]); ws.onopenSuccess(() => hooks.push(['opened'])); },
+    getSocketMsg(ws) { hooks.push(['getSocketMsg', ws === socket]); ws.getWebSocketMsg((ev) => got.push(ev.data)); },
+  };
+  WsClass.configure({ url: `${base}/echo?tag=${tag}`, pingInterval: 300, pongTimeout: 200, reconnectDelay: 200 });
+  socket = new WsClass(thatVue);
+  socket.onopenSuccess(() => hooks.push(['opened']));
+  socket.getWebSocketMsg((ev) => got.push(ev.data));
+  const until = async (f, ms = 3000) => { const t = performance.now(); while (!f() && performance.now() - t < ms) await sleep(20); return f(); };
+  await until(() => hooks.length >= 1);
+  const openedFirst = socket.ws.readyState;
+  socket.websocketSendMsg('a');
+  socket.webSocketSendMsg('b');
+  await until(() => got.includes('{"request":"ping"}'), 2000);
+  const beforeDrop = got.slice();
+  await control(http, '/control/drop-all');
+  const reopened = await until(() => hooks.filter((h) => h[0] === 'opened').length >= 2, 4000);
+  socket.closeSocket();
+  const acc = (await stats(http, tag)).accepted;
+  await sleep(700);
+  const after = await stats(http, tag);
+  return { hooks, beforeDrop, openedFirst, reopened, userClose: socket.userClose, acceptedAtClose: acc, acceptedLater: after.accepted, open: after.open, lock: socket.lockReconnect };
+}
