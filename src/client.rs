@@ -74,6 +74,8 @@ impl Client {
                 is_pong: None,
                 hide_pongs: options.hide_pongs,
                 should_reconnect: None,
+                json: false,
+                route_by: None,
             },
         );
         if options.binary_arraybuffer {

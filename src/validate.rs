@@ -36,6 +36,11 @@ fn round_half_even(x: f64) -> f64 {
     }
 }
 
+/// A number as JS's `String(n)` spells it for whole numbers (route keys such as `200`).
+pub fn number_key(x: f64) -> String {
+    display_number(x)
+}
+
 fn display_number(x: f64) -> String {
     if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
         format!("{}", x as i64)

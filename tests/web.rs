@@ -54,6 +54,19 @@ extern "C" {
         http: &str,
         tag: &str,
     ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = outageQueueScenario, catch)]
+    async fn outage_queue_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = overflowScenario, catch)]
+    async fn overflow_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = jsonScenario, catch)]
+    async fn json_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = routingScenario, catch)]
+    async fn routing_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = registryScenario, catch)]
     async fn registry_scenario(
         ctor: &JsValue,
@@ -459,4 +472,59 @@ async fn websocket_class_runs_seed_001_calling_code() {
     );
     assert_eq!(get(&r, "acceptedAtClose").as_f64(), Some(2.0));
     assert_eq!(get(&r, "open").as_f64(), Some(0.0));
+}
+
+#[wasm_bindgen_test]
+async fn messages_sent_during_an_outage_arrive_once_in_order_after_auth() {
+    let t = tag("outage-queue");
+    let r = run(outage_queue_scenario(&ours(), &base(), &http(), &t)).await;
+    assert_eq!(get(&r, "queued").as_f64(), Some(500.0), "{}", json(&r));
+    assert_eq!(get(&r, "count").as_f64(), Some(501.0), "{}", json(&r));
+    assert_eq!(
+        get(&r, "inOrderExactlyOnce").as_bool(),
+        Some(true),
+        "{}",
+        json(&r)
+    );
+    assert_eq!(get(&r, "overflow").as_f64(), Some(0.0));
+    assert_eq!(json(&get(&r, "firstFew")), r#"["auth","m0","m1"]"#);
+    assert_eq!(get(&get(&r, "stats"), "max_open").as_f64(), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+async fn queue_bounds_report_every_dropped_message() {
+    let r = run(overflow_scenario(&ours(), &base())).await;
+    assert_eq!(json(&get(&r, "afterBound")), r#"["x0","x1"]"#);
+    assert_eq!(
+        get(&r, "errName").as_string().as_deref(),
+        Some("RangeError")
+    );
+    assert_eq!(get(&r, "kept").as_f64(), Some(2.0));
+    assert_eq!(json(&get(&r, "cleared")), r#"["p","q"]"#);
+    assert_eq!(get(&r, "left").as_f64(), Some(0.0));
+}
+
+#[wasm_bindgen_test]
+async fn json_mode_survives_a_malformed_frame() {
+    let r = run(json_scenario(&ours(), &base())).await;
+    assert_eq!(
+        json(&get(&r, "got")),
+        r#"[["{\"event\":\"MSG\",\"data\":1}",{"event":"MSG","data":1}],["{oops not json",null],["{\"event\":\"MSG\",\"data\":2}",{"event":"MSG","data":2}],["{\"event\":\"MSG\",\"data\":3}",{"event":"MSG","data":3}]]"#
+    );
+    assert_eq!(json(&get(&r, "errors")), r#"["{oops not json"]"#);
+    assert_eq!(get(&r, "state").as_f64(), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+async fn routing_by_field_and_path_and_hidden_pongs() {
+    let r = run(routing_scenario(&ours(), &base())).await;
+    let seen = get(&r, "seen");
+    assert_eq!(get(&seen, "CONNECT").as_f64(), Some(1.0), "{}", json(&r));
+    assert_eq!(json(&get(&seen, "MSG")), r#"["hi"]"#, "{}", json(&r));
+    assert_eq!(get(&seen, "messages").as_f64(), Some(5.0), "{}", json(&r));
+    assert_eq!(get(&seen, "thisOk").as_bool(), Some(true));
+    assert_eq!(json(&get(&r, "codes")), r#"[["10001",42],["10002","ok"]]"#);
+    assert_eq!(get(&r, "pongRouted").as_f64(), Some(0.0));
+    assert_eq!(get(&r, "pongMessages").as_f64(), Some(0.0));
+    assert_eq!(get(&r, "sawPong").as_bool(), Some(true));
 }

@@ -36,6 +36,10 @@ extern "C" {
     /// `WebSocket.prototype.send` with any value: no copy of the data through Rust.
     #[wasm_bindgen(method, js_name = send, catch)]
     fn send_any(this: &AnySocket, data: &JsValue) -> Result<(), JsValue>;
+
+    /// `JSON.parse` on a JS string, without copying it through Rust.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// Sends any JS value the socket accepts (string, ArrayBuffer, view, Blob) without copying.
@@ -83,6 +87,10 @@ pub struct ShellOptions {
     pub hide_pongs: bool,
     /// `shouldReconnect(closeEvent)`.
     pub should_reconnect: Option<Function>,
+    /// `json: true`: string messages are parsed once; the event carries `json`.
+    pub json: bool,
+    /// `routeBy: "a.b"`: the path whose value routes parsed messages to `on(value, cb)`.
+    pub route_by: Option<Vec<String>>,
 }
 
 /// The client's state, shared by the facades and the socket/timer closures.
@@ -104,6 +112,7 @@ pub struct Inner {
     extensions: RefCell<String>,
     page: RefCell<Vec<EventListener>>,
     aborts: RefCell<Vec<(u64, EventListener)>>,
+    routes: RefCell<Vec<(String, Vec<JsValue>)>>,
     weak: Weak<Inner>,
 }
 
@@ -135,6 +144,7 @@ impl Shell {
             extensions: RefCell::new(String::new()),
             page: RefCell::new(Vec::new()),
             aborts: RefCell::new(Vec::new()),
+            routes: RefCell::new(Vec::new()),
             weak: weak.clone(),
         });
         Shell(inner)
@@ -311,6 +321,30 @@ impl Shell {
     /// Dispatches a user-created event to this client's listeners (`dispatchEvent`).
     pub fn dispatch(&self, ev: &web_sys::Event) {
         dispatch_native(&self.0, &ev.type_(), ev);
+    }
+
+    /// `on(route, handler)`: parsed messages whose `routeBy` field equals `route`.
+    pub fn add_route(&self, route: &str, handler: JsValue) {
+        let mut routes = self.0.routes.borrow_mut();
+        match routes.iter_mut().find(|(r, _)| r == route) {
+            Some((_, hs)) => {
+                if !hs.contains(&handler) {
+                    hs.push(handler)
+                }
+            }
+            None => routes.push((route.to_owned(), vec![handler])),
+        }
+    }
+
+    /// `off(route, handler)`.
+    pub fn remove_route(&self, route: &str, handler: &JsValue) {
+        let mut routes = self.0.routes.borrow_mut();
+        for (r, hs) in routes.iter_mut() {
+            if r == route {
+                hs.retain(|h| h != handler);
+            }
+        }
+        routes.retain(|(_, hs)| !hs.is_empty());
     }
 
     /// Runs `f` on the options (not while user code runs).
@@ -528,12 +562,19 @@ pub(crate) fn on_open(inner: &Rc<Inner>, id: SocketId, _ev: web_sys::Event) {
 }
 
 pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
-    let (pong_message, is_pong_fn, hide) = {
+    let (pong_message, is_pong_fn, hide, json, route_by) = {
         let o = inner.opts.borrow();
+        let route = o.route_by.clone();
         if o.pong_message.is_none() && o.is_pong.is_none() {
-            (None, None, false)
+            (None, None, false, o.json, route)
         } else {
-            (o.pong_message.clone(), o.is_pong.clone(), o.hide_pongs)
+            (
+                o.pong_message.clone(),
+                o.is_pong.clone(),
+                o.hide_pongs,
+                o.json,
+                route,
+            )
         }
     };
     let is_pong = match (&pong_message, &is_pong_fn) {
@@ -551,7 +592,68 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
     if !deliver || (hide && is_pong) {
         return;
     }
+    if !json {
+        dispatch_native(inner, "message", &ev);
+        return;
+    }
+    // JSON mode: parse once (JS's own parser, no copy through Rust); a message that is not
+    // JSON still arrives, with `json` undefined, and raises `parse-error`.
+    let data = ev.data();
+    let mut parse_error = None;
+    let parsed = if data.is_string() {
+        match json_parse(&data) {
+            Ok(v) => v,
+            Err(e) => {
+                parse_error = Some(e);
+                JsValue::UNDEFINED
+            }
+        }
+    } else {
+        JsValue::UNDEFINED
+    };
+    let _ = Reflect::set(&ev, &JsValue::from_str("json"), &parsed);
     dispatch_native(inner, "message", &ev);
+    if let Some(error) = parse_error {
+        let e = custom("parse-error", &[("data", data), ("error", error)]);
+        dispatch_native(inner, "parse-error", &e);
+    } else if let Some(path) = route_by {
+        route(inner, &path, &parsed, &ev);
+    }
+}
+
+/// Calls the `on(route, …)` handlers for the value at `path` in `parsed`.
+fn route(inner: &Rc<Inner>, path: &[String], parsed: &JsValue, ev: &MessageEvent) {
+    let mut v = parsed.clone();
+    for seg in path {
+        if !v.is_object() {
+            return;
+        }
+        v = Reflect::get(&v, &JsValue::from_str(seg)).unwrap_or(JsValue::UNDEFINED);
+    }
+    let key = if let Some(s) = v.as_string() {
+        s
+    } else if let Some(n) = v.as_f64() {
+        crate::validate::number_key(n)
+    } else if let Some(b) = v.as_bool() {
+        b.to_string()
+    } else {
+        return;
+    };
+    let handlers: Vec<JsValue> = inner
+        .routes
+        .borrow()
+        .iter()
+        .find(|(r, _)| *r == key)
+        .map(|(_, hs)| hs.clone())
+        .unwrap_or_default();
+    let me = inner.me.borrow().clone();
+    for h in handlers {
+        if let Some(f) = h.dyn_ref::<Function>() {
+            if let Err(e) = f.call2(&me, parsed, ev) {
+                listeners::report(&e);
+            }
+        }
+    }
 }
 
 pub(crate) fn on_error(inner: &Rc<Inner>, id: SocketId, _ev: web_sys::Event) {
@@ -705,5 +807,7 @@ pub fn inert_options() -> ShellOptions {
         is_pong: None,
         hide_pongs: false,
         should_reconnect: None,
+        json: false,
+        route_by: None,
     }
 }

@@ -60,10 +60,16 @@ pub(crate) fn ensure_shims() {
     }
     .into();
     let proto = Object::get_prototype_of(&probe);
-    let methods: js_sys::Array = ["addEventListener", "reconnect", "open", "dispatchEvent"]
-        .iter()
-        .map(|s| JsValue::from_str(s))
-        .collect();
+    let methods: js_sys::Array = [
+        "addEventListener",
+        "reconnect",
+        "open",
+        "dispatchEvent",
+        "on",
+    ]
+    .iter()
+    .map(|s| JsValue::from_str(s))
+    .collect();
     let setters: js_sys::Array = ["onopen", "onmessage", "onerror", "onclose"]
         .iter()
         .map(|s| JsValue::from_str(s))
@@ -132,6 +138,10 @@ export interface ResilientWebSocketOptions {
   overflow?: 'drop-oldest' | 'drop-newest' | 'error';
   /** Initial binaryType (default 'blob'). */
   binaryType?: BinaryType;
+  /** Parse string messages as JSON once; the message event carries `json`. */
+  json?: boolean;
+  /** Route parsed messages by this field or dotted path to `on(value, handler)` (implies json). */
+  routeBy?: string;
 }
 
 /** Options of `ResilientWebSocket.getInstance(options)`. */
@@ -157,6 +167,7 @@ export interface ResilientWebSocketEventMap {
   "heartbeat-timeout": CustomEvent<{}>;
   "reconnect-failed": CustomEvent<{ attempts: number }> & { attempts: number };
   statechange: CustomEvent<{ from: string; to: string }> & { from: string; to: string };
+  "parse-error": CustomEvent<{ data: string; error: unknown }> & { data: string; error: unknown };
   "queue-overflow": CustomEvent<{ data: ResilientWebSocketData }> & { data: ResilientWebSocketData };
 }
 "#;
@@ -505,6 +516,37 @@ impl ResilientWebSocket {
     pub fn dispatch_event(&self, event: web_sys::Event) -> bool {
         self.shell.dispatch(&event);
         !event.default_prevented()
+    }
+
+    /// `sendJson(value, options?)`: `JSON.stringify(value)`, then `send`.
+    #[wasm_bindgen(js_name = sendJson)]
+    pub fn send_json(
+        &self,
+        value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ queue?: boolean }")] options: JsValue,
+    ) -> Result<(), JsValue> {
+        let text = js_sys::JSON::stringify(&value)?;
+        if text.is_undefined() {
+            return Err(type_error(
+                "sendJson: the value cannot be represented as JSON (undefined, a function or a symbol)",
+            ));
+        }
+        self.send(text.into(), options)
+    }
+
+    /// `on(route, handler)`: with `routeBy`, parsed messages whose field equals `route` go
+    /// to `handler(json, event)` (they also reach `message` listeners, as every message does).
+    pub fn on(
+        &self,
+        route: String,
+        #[wasm_bindgen(unchecked_param_type = "(json: any, event: MessageEvent) => void")] handler: Function,
+    ) {
+        self.shell.add_route(&route, handler.into());
+    }
+
+    /// `off(route, handler)`.
+    pub fn off(&self, route: String, handler: Function) {
+        self.shell.remove_route(&route, &handler.into());
     }
 
     /// Messages waiting in the send queue.

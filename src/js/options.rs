@@ -31,6 +31,8 @@ pub const KNOWN: &[&str] = &[
     "maxQueuedBytes",
     "overflow",
     "binaryType",
+    "json",
+    "routeBy",
     // Read by getInstance only.
     "key",
     "url",
@@ -56,6 +58,10 @@ pub struct Parsed {
     pub should_reconnect: Option<Function>,
     /// `binaryType`.
     pub binary_type: Option<BinaryType>,
+    /// `json`.
+    pub json: bool,
+    /// `routeBy`, split at dots.
+    pub route_by: Option<Vec<String>>,
 }
 
 struct Reader<'a> {
@@ -273,7 +279,30 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
             )
         })?),
     };
+    let route_by = match r.get("routeBy")? {
+        None => None,
+        Some(v) => {
+            let path = v
+                .as_string()
+                .filter(|s| !s.is_empty() && s.split('.').all(|p| !p.is_empty()));
+            Some(
+                path.ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Type,
+                        "option 'routeBy' must be a field name or a dotted path such as \
+                         'event' or 'extend.code'",
+                    )
+                })?
+                .split('.')
+                .map(str::to_owned)
+                .collect(),
+            )
+        }
+    };
+    let json = r.boolean("json")?.unwrap_or(false) || route_by.is_some();
     Ok(Parsed {
+        json,
+        route_by,
         config: c,
         ping_message: r
             .message("pingMessage")?
@@ -312,6 +341,8 @@ pub fn shell_options(
             is_pong: p.is_pong.clone(),
             hide_pongs: p.hide_pongs,
             should_reconnect: p.should_reconnect.clone(),
+            json: p.json,
+            route_by: p.route_by.clone(),
         },
         first,
     ))

@@ -326,3 +326,108 @@ export async function seedScenario(WsClass, base, http, tag) {
   const after = await stats(http, tag);
   return { hooks, beforeDrop, openedFirst, reopened, userClose: socket.userClose, acceptedAtClose: acc, acceptedLater: after.accepted, open: after.open, lock: socket.lockReconnect };
 }
+
+// 500 messages sent while the server is down all arrive exactly once and in order after the
+// reconnect, after the `open` listener's auth message.
+export async function outageQueueScenario(Ctor, base, http, tag) {
+  const ws = new Ctor(`${base}/echo?tag=${tag}`, [], { reconnectDelay: 200, pingInterval: 0 });
+  const overflow = [];
+  ws.addEventListener('queue-overflow', (e) => overflow.push(e.data));
+  await once(ws, 'open');
+  await control(http, '/control/down?ms=2000');
+  if (ws.readyState === 1) await once(ws, 'close');
+  ws.addEventListener('open', () => ws.send('auth'));
+  const n = 500;
+  for (let i = 0; i < n; i++) ws.send(`m${i}`);
+  const queued = ws.queuedAmount;
+  const got = [];
+  await new Promise((resolve) => {
+    ws.onmessage = (e) => { got.push(e.data); if (got.length === n + 1) resolve(); };
+    setTimeout(resolve, 10000);
+  });
+  await sleep(200);
+  ws.close();
+  const expected = ['auth', ...Array.from({ length: n }, (_, i) => `m${i}`)];
+  return { queued, count: got.length, inOrderExactlyOnce: JSON.stringify(got) === JSON.stringify(expected), overflow: overflow.length, firstFew: got.slice(0, 3), stats: await stats(http, tag) };
+}
+
+// Queue bounds: every dropped message is reported; close(..., { clearQueue: true }) reports
+// what it discards.
+export async function overflowScenario(Ctor, base) {
+  const dropped = [];
+  const ws = new Ctor(`${base}/silent`, [], { maxQueued: 3, pingInterval: 0, reconnectDelay: 100000 });
+  ws.addEventListener('queue-overflow', (e) => dropped.push(e.data));
+  // Never let it open: close the connecting socket's chance by sending while connecting.
+  for (let i = 0; i < 5; i++) ws.send(`x${i}`);
+  const afterBound = dropped.slice();
+  const errWs = new Ctor(`${base}/silent`, [], { maxQueued: 2, overflow: 'error', pingInterval: 0 });
+  errWs.send('a'); errWs.send('b');
+  const errName = (() => { try { errWs.send('c'); return 'none'; } catch (e) { return e.name; } })();
+  errWs.close(1000, '', { clearQueue: false });
+  const kept = errWs.queuedAmount;
+  const cleared = [];
+  const ws3 = new Ctor(`${base}/silent`, [], { pingInterval: 0 });
+  ws3.addEventListener('queue-overflow', (e) => cleared.push(e.data));
+  ws3.send('p'); ws3.send('q');
+  ws3.close(1000, 'bye', { clearQueue: true });
+  ws.close();
+  return { afterBound, errName, kept, cleared, left: ws3.queuedAmount };
+}
+
+// JSON mode: parsed once, malformed frames still arrive (json undefined) with parse-error.
+export async function jsonScenario(Ctor, base) {
+  const ws = new Ctor(`${base}/json?mode=bad`, [], { json: true, pingInterval: 0 });
+  const got = [];
+  const errors = [];
+  ws.addEventListener('parse-error', (e) => errors.push(e.data));
+  await new Promise((resolve) => {
+    ws.onmessage = (e) => { got.push([e.data, e.json === undefined ? null : e.json]); if (got.length === 4) resolve(); };
+    ws.onopen = () => setTimeout(() => ws.sendJson({ event: 'MSG', data: 3 }), 50);
+    setTimeout(resolve, 3000);
+  });
+  const state = ws.readyState;
+  ws.close();
+  return { got, errors, state };
+}
+
+// Routing by a field (seed 000: data.event) and by a path (seed 003: data.extend.code);
+// hidden pongs reach neither message listeners nor routes.
+export async function routingScenario(Ctor, base) {
+  const a = new Ctor(`${base}/echo`, [], { routeBy: 'event', pingInterval: 0 });
+  const seen = { CONNECT: 0, MSG: [], other: 0, messages: 0, thisOk: true };
+  a.on('CONNECT', () => { seen.CONNECT += 1; });
+  const onMsg = function (json, e) { seen.MSG.push(json.data); if (this !== a || e.target !== a) seen.thisOk = false; };
+  a.on('MSG', onMsg);
+  a.onmessage = () => { seen.messages += 1; };
+  await once(a, 'open');
+  a.sendJson({ event: 'CONNECT', uid: 1 });
+  a.sendJson({ event: 'MSG', data: 'hi' });
+  a.sendJson({ event: 'ONLINE', count: 3 });
+  a.send('not json');
+  await sleep(300);
+  a.off('MSG', onMsg);
+  a.sendJson({ event: 'MSG', data: 'after off' });
+  await sleep(200);
+  a.close();
+
+  const b = new Ctor(`${base}/echo`, [], { routeBy: 'extend.code', pingInterval: 0 });
+  const codes = [];
+  b.on('10001', (j) => codes.push(['10001', j.extend.mess]));
+  b.on('10002', (j) => codes.push(['10002', j.extend.mess]));
+  await once(b, 'open');
+  b.sendJson({ code: 10016, extend: { code: 10001, mess: 42 } });
+  b.sendJson({ extend: { code: 10002, mess: 'ok' } });
+  b.sendJson({ extend: { code: 30001, mess: 'system' } });
+  await sleep(300);
+  b.close();
+
+  const c = new Ctor(`${base}/echo`, [], { routeBy: 'request', pingInterval: 100, pongTimeout: 1000, pongMessage: '{"request":"ping"}', hidePongs: true });
+  let pongRouted = 0; let pongMessages = 0;
+  c.on('ping', () => { pongRouted += 1; });
+  c.onmessage = (e) => { if (e.data === '{"request":"ping"}') pongMessages += 1; };
+  await once(c, 'open');
+  await sleep(450);
+  const t = c.timing();
+  c.close();
+  return { seen, codes, pongRouted, pongMessages, sawPong: t.lastPongAt !== null };
+}
