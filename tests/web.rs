@@ -67,6 +67,29 @@ extern "C" {
     async fn json_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = routingScenario, catch)]
     async fn routing_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = retriesScenario, catch)]
+    async fn retries_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = connectTimeoutScenario, catch)]
+    async fn connect_timeout_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = offlineScenario, catch)]
+    async fn offline_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = stateScenario, catch)]
+    async fn state_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = registryScenario, catch)]
     async fn registry_scenario(
         ctor: &JsValue,
@@ -527,4 +550,56 @@ async fn routing_by_field_and_path_and_hidden_pongs() {
     assert_eq!(get(&r, "pongRouted").as_f64(), Some(0.0));
     assert_eq!(get(&r, "pongMessages").as_f64(), Some(0.0));
     assert_eq!(get(&r, "sawPong").as_bool(), Some(true));
+}
+
+#[wasm_bindgen_test]
+async fn rejected_handshakes_back_off_then_give_up_after_max_retries() {
+    let t = tag("retries");
+    let r = run(retries_scenario(&ours(), &base(), &http(), &t)).await;
+    assert_eq!(
+        json(&get(&r, "delays")),
+        "[[1,50],[2,100],[3,200]]",
+        "{}",
+        json(&r)
+    );
+    assert_eq!(get(&r, "attempts").as_f64(), Some(3.0));
+    assert_eq!(get(&r, "state").as_string().as_deref(), Some("closed"));
+    assert_eq!(get(&r, "readyState").as_f64(), Some(3.0));
+    // The first attempt and 3 retries reached the server, and nothing after giving up.
+    assert_eq!(get(&r, "refused").as_f64(), Some(4.0), "{}", json(&r));
+}
+
+#[wasm_bindgen_test]
+async fn connect_timeout_counts_as_a_failed_attempt() {
+    let t = tag("hang");
+    let r = run(connect_timeout_scenario(&ours(), &base(), &http(), &t)).await;
+    assert_eq!(
+        json(&get(&r, "log")),
+        r#"[["close",4001],["reconnecting",1],["close",4001],["reconnect-failed",1]]"#
+    );
+    let ms = get(&r, "ms").as_f64().unwrap_or(0.0);
+    assert!(
+        (650.0..2000.0).contains(&ms),
+        "{ms} ms: 300 + 100 + 300 expected"
+    );
+    assert_eq!(get(&r, "attempts").as_f64(), Some(2.0));
+}
+
+#[wasm_bindgen_test]
+async fn offline_holds_reconnects_and_online_reconnects_at_once() {
+    let t = tag("offline");
+    let r = run(offline_scenario(&ours(), &base(), &http(), &t)).await;
+    assert!(get(&r, "nextPingWhileOffline").is_null(), "{}", json(&r));
+    assert_eq!(get(&r, "heldAccepted").as_f64(), Some(1.0), "{}", json(&r));
+    assert_eq!(get(&r, "stateHeld").as_string().as_deref(), Some("waiting"));
+    assert!(get(&r, "reopenMs").as_f64() < Some(500.0), "{}", json(&r));
+}
+
+#[wasm_bindgen_test]
+async fn statechange_reports_every_phase() {
+    let r = run(state_scenario(&ours(), &base())).await;
+    assert_eq!(
+        json(&r),
+        r#"["connecting>open:open","open>closing:closing","closing>closed:closed"]"#
+    );
 }

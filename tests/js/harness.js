@@ -431,3 +431,54 @@ export async function routingScenario(Ctor, base) {
   c.close();
   return { seen, codes, pongRouted, pongMessages, sawPong: t.lastPongAt !== null };
 }
+
+// A handshake that keeps being rejected: exponential backoff, then maxRetries gives up.
+export async function retriesScenario(Ctor, base, http, tag) {
+  const ws = new Ctor(`${base}/reject?status=403&tag=${tag}`, [], { reconnectDelay: 50, backoffFactor: 2, maxRetries: 3, pingInterval: 0 });
+  const delays = [];
+  const states = [];
+  ws.addEventListener('reconnecting', (e) => delays.push([e.attempt, e.delay]));
+  ws.addEventListener('statechange', (e) => states.push(`${e.from}>${e.to}`));
+  const failed = await once(ws, 'reconnect-failed', 5000);
+  await sleep(400);
+  return { delays, attempts: failed.attempts, state: ws.state, readyState: ws.readyState, refused: (await stats(http, tag)).refused, states };
+}
+
+// A handshake that never completes: connectTimeout counts it as a failed attempt.
+export async function connectTimeoutScenario(Ctor, base, http, tag) {
+  const ws = new Ctor(`${base}/hang?tag=${tag}`, [], { connectTimeout: 300, reconnectDelay: 100, maxRetries: 1, pingInterval: 0 });
+  const log = [];
+  for (const t of ['error', 'close', 'reconnecting', 'reconnect-failed']) ws.addEventListener(t, (e) => log.push([t, e.code ?? e.attempt ?? e.attempts ?? null]));
+  const t0 = performance.now();
+  await once(ws, 'reconnect-failed', 5000);
+  return { log, ms: Math.round(performance.now() - t0), state: ws.state, attempts: (await stats(http, tag)).refused };
+}
+
+// offline holds reconnects (no new connection reaches the server), online reconnects at once.
+export async function offlineScenario(Ctor, base, http, tag) {
+  const ws = new Ctor(`${base}/echo?tag=${tag}`, [], { reconnectDelay: 100, pingInterval: 200, pongTimeout: 100 });
+  await once(ws, 'open');
+  window.dispatchEvent(new Event('offline'));
+  const whileOffline = ws.timing();
+  await control(http, '/control/drop-all');
+  await sleep(600);
+  const held = await stats(http, tag);
+  const stateHeld = ws.state;
+  const t0 = performance.now();
+  window.dispatchEvent(new Event('online'));
+  await once(ws, 'open', 3000);
+  const reopenMs = Math.round(performance.now() - t0);
+  ws.close();
+  return { nextPingWhileOffline: whileOffline.nextPingAt, heldAccepted: held.accepted, stateHeld, reopenMs };
+}
+
+// statechange sequence for open → user close.
+export async function stateScenario(Ctor, base) {
+  const ws = new Ctor(`${base}/echo`, [], { pingInterval: 0 });
+  const states = [];
+  ws.addEventListener('statechange', (e) => states.push(`${e.from}>${e.to}:${ws.state}`));
+  await once(ws, 'open');
+  ws.close();
+  await once(ws, 'close');
+  return states;
+}

@@ -55,7 +55,15 @@ enum Route {
 pub(crate) fn is_ws_path(path: &str) -> bool {
     matches!(
         path,
-        "/echo" | "/silent" | "/close" | "/reject" | "/drop" | "/blast" | "/sink" | "/json"
+        "/echo"
+            | "/silent"
+            | "/close"
+            | "/reject"
+            | "/drop"
+            | "/blast"
+            | "/sink"
+            | "/json"
+            | "/hang"
     )
 }
 
@@ -168,6 +176,13 @@ pub(crate) async fn handle(
         Ok(a) => a,
         Err(msg) => return refuse(400, msg).send(&mut stream, false).await,
     };
+    if req.path == "/hang" {
+        // Never answer the handshake: the client stays CONNECTING (connectTimeout tests).
+        shared.stats.refused(&tag);
+        let mut sink = [0u8; 1024];
+        while stream.read(&mut sink).await.unwrap_or(0) > 0 {}
+        return Ok(());
+    }
     let route = match route(&req) {
         Ok(r) => r,
         Err((status, body)) => return refuse(status, body).send(&mut stream, false).await,
