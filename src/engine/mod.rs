@@ -724,3 +724,6 @@ impl<P> Engine<P> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod proptests;
