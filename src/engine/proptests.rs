@@ -115,7 +115,7 @@ proptest! {
         let mut fates: BTreeMap<u64, Fate> = BTreeMap::new();
         let mut next_msg = 0u64;
 
-        let mut drain = |e: &mut Engine<u64>, live: &mut BTreeSet<SocketId>, all: &mut Vec<SocketId>,
+        let drain = |e: &mut Engine<u64>, live: &mut BTreeSet<SocketId>, all: &mut Vec<SocketId>,
                          closes: &mut usize, fates: &mut BTreeMap<u64, Fate>, user_closed: bool|
          -> Result<(), TestCaseError> {
             while let Some(a) = e.poll_action() {
