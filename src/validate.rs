@@ -41,12 +41,27 @@ pub fn number_key(x: f64) -> String {
     display_number(x)
 }
 
-fn display_number(x: f64) -> String {
-    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
+/// A number as text without pulling Rust's float formatting into the wasm binary (it
+/// costs ~15 KB): whole numbers as integers, anything else through JS's `String(n)`.
+pub fn number_text(x: f64) -> String {
+    if x.is_finite() && x == x.trunc() && x.abs() < 9.0e15 {
+        return (x as i64).to_string();
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Number::from(x)
+            .to_string(10)
+            .map(String::from)
+            .unwrap_or_default()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
         format!("{x}")
     }
+}
+
+fn display_number(x: f64) -> String {
+    number_text(x)
 }
 
 /// `close(code, reason)`: the reason is at most 123 bytes of UTF-8.
@@ -108,7 +123,7 @@ pub fn url_parts(href: &str, protocol: &str, hash: &str, original: &str) -> Resu
             ),
         ));
     }
-    let rest = &href[protocol.len().min(href.len())..];
+    let rest = href.get(protocol.len()..).unwrap_or("");
     match protocol {
         "ws:" | "wss:" => Ok(href.to_owned()),
         "http:" => Ok(format!("ws:{rest}")),
@@ -134,6 +149,14 @@ mod browser {
     extern "C" {
         #[wasm_bindgen(js_name = String, catch)]
         fn js_string(v: &JsValue) -> Result<String, JsValue>;
+        #[wasm_bindgen(js_name = Number, catch)]
+        fn js_number(v: &JsValue) -> Result<f64, JsValue>;
+    }
+
+    /// `Number(v)`, as WebIDL's numeric conversion does (a Symbol or BigInt gives NaN here).
+    pub fn to_number(v: &JsValue) -> f64 {
+        v.as_f64()
+            .unwrap_or_else(|| js_number(v).unwrap_or(f64::NAN))
     }
 
     /// `String(v)`, as WebIDL's DOMString conversion does (a Symbol is a `TypeError`).
@@ -220,7 +243,7 @@ mod browser {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{protocols, resolve_url, to_dom_string};
+pub use browser::{protocols, resolve_url, to_dom_string, to_number};
 
 #[cfg(test)]
 mod tests {

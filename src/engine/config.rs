@@ -172,7 +172,7 @@ impl Config {
                 ErrorKind::Range,
                 format!(
                     "option 'backoffFactor' is {}; allowed: a finite number from 1 to 100",
-                    self.backoff_factor
+                    crate::validate::number_text(self.backoff_factor)
                 ),
             ));
         }

@@ -428,12 +428,7 @@ impl ResilientWebSocket {
         let code = if code.is_undefined() {
             None
         } else {
-            let n = code.as_f64().or_else(|| {
-                crate::validate::to_dom_string(&code, "code")
-                    .ok()
-                    .and_then(|s| s.trim().parse::<f64>().ok())
-            });
-            Some(n.unwrap_or(f64::NAN))
+            Some(crate::validate::to_number(&code))
         };
         let code = crate::validate::close_code(code).map_err(|e| to_js(&e))?;
         let reason = if reason.is_undefined() {

@@ -102,7 +102,10 @@ impl Reader<'_> {
         if !n.is_finite() || n < min as f64 || n > MAX_DELAY_MS as f64 {
             return Err(Error::new(
                 ErrorKind::Range,
-                format!("option '{key}' is {n}; allowed: {min} to {MAX_DELAY_MS} milliseconds"),
+                format!(
+                    "option '{key}' is {}; allowed: {min} to {MAX_DELAY_MS} milliseconds",
+                    crate::validate::number_text(n)
+                ),
             ));
         }
         Ok(Some(n.round() as u64))
@@ -124,7 +127,8 @@ impl Reader<'_> {
             return Err(Error::new(
                 ErrorKind::Range,
                 format!(
-                    "option '{key}' is {n}; allowed: a whole number from 0 to {}{}",
+                    "option '{key}' is {}; allowed: a whole number from 0 to {}{}",
+                    crate::validate::number_text(n),
                     u32::MAX,
                     if allow_infinity { " or Infinity" } else { "" }
                 ),
