@@ -90,6 +90,14 @@ extern "C" {
     ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = stateScenario, catch)]
     async fn state_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = faultRow, catch)]
+    async fn fault_row(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+        row: &str,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = registryScenario, catch)]
     async fn registry_scenario(
         ctor: &JsValue,
@@ -602,4 +610,115 @@ async fn statechange_reports_every_phase() {
         json(&r),
         r#"["connecting>open:open","open>closing:closing","closing>closed:closed"]"#
     );
+}
+
+/// Runs one row of the fault matrix and checks what every row must keep: no error escaped
+/// to the page, and the server never saw two connections of this client at once.
+async fn fault(row: &str) -> JsValue {
+    let t = tag(row);
+    let r = run(fault_row(&ours(), &base(), &http(), &t, row)).await;
+    assert_eq!(
+        json(&get(&r, "escaped")),
+        "[]",
+        "{row}: errors escaped: {}",
+        json(&r)
+    );
+    let stats = get(&r, "stats");
+    if !stats.is_undefined() {
+        assert!(
+            get(&stats, "max_open").as_f64() <= Some(1.0),
+            "{row}: {}",
+            json(&r)
+        );
+    }
+    r
+}
+
+#[wasm_bindgen_test]
+async fn fault_server_down_when_the_client_starts() {
+    let r = fault("server-down-at-start").await;
+    assert_eq!(get(&r, "opened").as_bool(), Some(true), "{}", json(&r));
+    assert_eq!(
+        get(&get(&r, "stats"), "accepted").as_f64(),
+        Some(1.0),
+        "{}",
+        json(&r)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn fault_tcp_drop_without_close_frame() {
+    let r = fault("tcp-drop").await;
+    assert_eq!(json(&get(&r, "closes")), "[[1006,false]]");
+    assert_eq!(get(&r, "state").as_string().as_deref(), Some("closed"));
+    assert!(get(&get(&r, "stats"), "accepted").as_f64() >= Some(2.0));
+}
+
+#[wasm_bindgen_test]
+async fn fault_server_close_codes_follow_the_policy() {
+    for (code, reconnects) in [
+        (1000, true),
+        (1001, true),
+        (1008, false),
+        (1011, true),
+        (4001, true),
+    ] {
+        let r = fault(&format!("server-close-{code}")).await;
+        let events = json(&get(&r, "events"));
+        if reconnects {
+            assert_eq!(events, format!(r#"[["close",{code}],["reconnecting"]]"#));
+            assert!(
+                get(&get(&r, "stats"), "accepted").as_f64() >= Some(2.0),
+                "{code}: {}",
+                json(&r)
+            );
+        } else {
+            assert_eq!(events, format!(r#"[["close",{code}]]"#));
+            assert_eq!(get(&r, "state").as_string().as_deref(), Some("closed"));
+            assert_eq!(get(&get(&r, "stats"), "accepted").as_f64(), Some(1.0));
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn fault_100_reconnect_calls_in_one_tick_open_one_socket() {
+    let r = fault("reconnect-burst").await;
+    let stats = get(&r, "stats");
+    assert_eq!(get(&stats, "accepted").as_f64(), Some(2.0), "{}", json(&r));
+    assert_eq!(get(&stats, "open").as_f64(), Some(1.0), "{}", json(&r));
+}
+
+#[wasm_bindgen_test]
+async fn fault_close_while_connecting() {
+    let r = fault("close-while-connecting").await;
+    assert_eq!(get(&r, "readyStateAfterClose").as_f64(), Some(2.0));
+    assert_eq!(get(&r, "code").as_f64(), Some(1006.0));
+    assert_eq!(get(&r, "state").as_string().as_deref(), Some("closed"));
+    assert!(get(&get(&r, "stats"), "accepted").as_f64() <= Some(1.0));
+}
+
+#[wasm_bindgen_test]
+async fn fault_a_16_mib_message_arrives_whole() {
+    let r = fault("huge-message").await;
+    assert_eq!(get(&r, "len").as_f64(), Some(16.0 * 1024.0 * 1024.0));
+    assert_eq!(get(&r, "state").as_f64(), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+async fn fault_closed_and_collected_mid_reconnect_leaves_nothing_behind() {
+    let r = fault("closed-and-collected-mid-reconnect").await;
+    assert_eq!(
+        get(&r, "gcAvailable").as_bool(),
+        Some(true),
+        "webdriver.json exposes gc()"
+    );
+    assert_eq!(get(&r, "collected").as_bool(), Some(true), "{}", json(&r));
+    assert_eq!(get(&r, "liveAfterGc").as_f64(), Some(0.0), "{}", json(&r));
+    assert_eq!(
+        get(&r, "acceptedBefore").as_f64(),
+        get(&r, "acceptedAfter").as_f64(),
+        "{}",
+        json(&r)
+    );
+    assert_eq!(get(&r, "open").as_f64(), Some(0.0));
 }

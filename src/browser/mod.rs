@@ -116,6 +116,23 @@ pub struct Inner {
     weak: Weak<Inner>,
 }
 
+thread_local! {
+    static LIVE: Cell<u32> = const { Cell::new(0) };
+}
+
+/// How many clients exist right now (for leak tests and benchmarks).
+pub fn live_clients() -> u32 {
+    LIVE.with(|l| l.get())
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        LIVE.with(|l| l.set(l.get().saturating_sub(1)));
+        // Fields drop next: the socket slot detaches its handlers and closes the socket,
+        // the timer handle cancels the timer, the page listeners detach.
+    }
+}
+
 /// A handle to one client. Cloning shares it.
 #[derive(Clone)]
 pub struct Shell(pub(crate) Rc<Inner>);
@@ -128,6 +145,7 @@ impl Shell {
             UrlSource::Fixed(u) => u.clone(),
             UrlSource::Dynamic(_) => String::new(),
         };
+        LIVE.with(|l| l.set(l.get() + 1));
         let inner = Rc::new_cyclic(|weak| Inner {
             engine: RefCell::new(Engine::new(cfg, seed)),
             slot: RefCell::new(None),

@@ -677,6 +677,14 @@ impl ResilientWebSocket {
             .set_attr(ty, f.dyn_into::<Function>().ok());
     }
 
+    /// How many clients (of every kind, in this module) exist right now: a client that
+    /// was closed and dropped by JS is freed (after garbage collection), with its socket,
+    /// timer and listeners.
+    #[wasm_bindgen(getter = liveClients, js_name = liveClients)]
+    pub fn live_clients() -> u32 {
+        crate::browser::live_clients()
+    }
+
     /// The registry: the same live client for the same key (default key: the URL).
     /// `getInstance(url)` or `getInstance({ url, protocols?, key?, ...options })`.
     #[wasm_bindgen(js_name = getInstance, unchecked_return_type = "ResilientWebSocket")]

@@ -482,3 +482,110 @@ export async function stateScenario(Ctor, base) {
   await once(ws, 'close');
   return states;
 }
+
+// ---- The fault matrix (issue: reliability). Each row returns what it observed, plus the
+// errors that escaped to the page and the server's view of the client's connections.
+async function guarded(f) {
+  const escaped = [];
+  const onErr = (e) => escaped.push(String(e.message || e.error));
+  const onRej = (e) => escaped.push(`unhandled rejection: ${e.reason}`);
+  window.addEventListener('error', onErr);
+  window.addEventListener('unhandledrejection', onRej);
+  try {
+    const r = await f();
+    await sleep(50);
+    return { ...r, escaped };
+  } finally {
+    window.removeEventListener('error', onErr);
+    window.removeEventListener('unhandledrejection', onRej);
+  }
+}
+
+export async function faultRow(Ctor, base, http, tag, row) {
+  const url = (path) => `${base}${path}${path.includes('?') ? '&' : '?'}tag=${tag}`;
+  const fast = { reconnectDelay: 100, pingInterval: 0 };
+  return guarded(async () => {
+    switch (row) {
+      case 'server-down-at-start': {
+        await control(http, '/control/down?ms=800');
+        const ws = new Ctor(url('/echo'), [], fast);
+        const opened = await once(ws, 'open', 5000).then(() => true, () => false);
+        const attempts = ws.reconnectAttempt;
+        ws.close();
+        return { opened, attempts, stats: await stats(http, tag) };
+      }
+      case 'tcp-drop': {
+        const ws = new Ctor(url('/drop?after_ms=150'), [], fast);
+        const closes = [];
+        ws.addEventListener('close', (e) => closes.push([e.code, e.wasClean]));
+        await once(ws, 'open');
+        await once(ws, 'reconnect', 3000);
+        ws.close();
+        await once(ws, 'close');
+        return { closes: closes.slice(0, 1), stats: await stats(http, tag), state: ws.state };
+      }
+      case 'server-close-1000': case 'server-close-1001': case 'server-close-1008':
+      case 'server-close-1011': case 'server-close-4001': {
+        const code = Number(row.slice(-4));
+        const ws = new Ctor(url(`/close?code=${code}&after_ms=50`), [], fast);
+        const events = [];
+        ws.addEventListener('close', (e) => events.push(['close', e.code]));
+        ws.addEventListener('reconnecting', () => events.push(['reconnecting']));
+        await once(ws, 'close');
+        await sleep(350);
+        const state = ws.state;
+        ws.close();
+        return { events: events.slice(0, 2), state, stats: await stats(http, tag) };
+      }
+      case 'reconnect-burst': {
+        const ws = new Ctor(url('/echo'), [], fast);
+        await once(ws, 'open');
+        for (let i = 0; i < 100; i++) ws.reconnect();
+        await once(ws, 'open', 3000);
+        await sleep(200);
+        const s = await stats(http, tag);
+        ws.close();
+        return { stats: s, state: ws.state };
+      }
+      case 'close-while-connecting': {
+        const ws = new Ctor(url('/echo'), [], fast);
+        ws.close(1000, 'never mind');
+        const rs = ws.readyState;
+        const ce = await once(ws, 'close');
+        await sleep(400);
+        return { readyStateAfterClose: rs, code: ce.code, state: ws.state, stats: await stats(http, tag) };
+      }
+      case 'huge-message': {
+        const ws = new Ctor(url('/blast?n=1&size=16777216&binary=1'), [], { pingInterval: 1000, pongTimeout: 1000 });
+        ws.binaryType = 'arraybuffer';
+        const m = await once(ws, 'message', 15000);
+        const len = m.data.byteLength;
+        const state = ws.readyState;
+        ws.close();
+        return { len, state };
+      }
+      case 'closed-and-collected-mid-reconnect': {
+        for (let i = 0; i < 3; i++) { if (typeof gc === 'function') gc(); await sleep(30); }
+        const before = Ctor.liveClients;
+        let ws = new Ctor(url('/drop?after_ms=0'), [], { reconnectDelay: 300, pingInterval: 0 });
+        await once(ws, 'reconnecting', 3000);
+        let collected = false;
+        const registry = new FinalizationRegistry(() => { collected = true; });
+        registry.register(ws, 'client');
+        ws.close();
+        ws = null;
+        for (let i = 0; i < 10 && (!collected || Ctor.liveClients > before); i++) {
+          if (typeof gc === 'function') gc();
+          await sleep(50);
+        }
+        const live = Math.max(0, Ctor.liveClients - before);
+        const s1 = await stats(http, tag);
+        await sleep(900);
+        const s2 = await stats(http, tag);
+        return { collected, liveAfterGc: live, gcAvailable: typeof gc === 'function', acceptedBefore: s1.accepted, acceptedAfter: s2.accepted, open: s2.open };
+      }
+      default:
+        throw new Error(`unknown row ${row}`);
+    }
+  });
+}
