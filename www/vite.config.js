@@ -22,6 +22,7 @@ export default defineConfig({
       input: {
         main: `${here}index.html`,
         seed001: `${here}seed001.html`,
+        bare: `${here}bare.html`,
       },
     },
   },

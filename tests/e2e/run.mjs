@@ -330,3 +330,82 @@ test("seed 001's websocketClass calling code", { timeout: 30000 }, async (t) => 
     assert.equal(end.getSocketMsg, closing.getSocketMsg, 'no reconnect hook after closeSocket()');
   });
 });
+
+/** Opens www/bare.html (the package as `window.rws`) and returns the page's CDP session. */
+async function bare(page) {
+  await page.goto(`${HTTP}/bare.html`);
+  await page.waitForFunction(() => window.rwsReady === true);
+  return page.context().newCDPSession(page);
+}
+
+const NET = { latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
+
+test('fault matrix row 10: network offline then online (CDP network emulation)', { timeout: 30000 }, async (t) => {
+  const tag = uniqueTag('offline');
+  await withPage('offline', async (page) => {
+    const cdp = await bare(page);
+    await page.evaluate((url) => {
+      window.log = [];
+      const ws = (window.ws = new rws.ResilientWebSocket(url, [], { reconnectDelay: 300, pingInterval: 400, pongTimeout: 300 }));
+      for (const ty of ['open', 'close', 'reconnecting', 'heartbeat-timeout']) {
+        ws.addEventListener(ty, () => window.log.push([ty, Math.round(performance.now())]));
+      }
+      ws.addEventListener('statechange', (e) => window.log.push([`state:${e.to}`, Math.round(performance.now())]));
+    }, `${HTTP.replace('http', 'ws')}/echo?tag=${tag}`);
+    await until('open', () => page.evaluate(() => window.ws.state === 'open'));
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: true, ...NET });
+    await until('navigator.onLine false', () => page.evaluate(() => !navigator.onLine));
+    const pingsBefore = await page.evaluate(() => window.ws.timing().lastPingAt);
+    // The link drops while offline: the reconnect is held, not attempted.
+    await fetch(`${HTTP}/control/drop-all?tag=${tag}`);
+    await until('the close', () => page.evaluate(() => window.ws.state === 'waiting'));
+    await sleep(1500);
+    const held = await page.evaluate(() => ({ state: window.ws.state, timing: window.ws.timing(), log: window.log }));
+    assert.equal(held.state, 'waiting', `held while offline: ${JSON.stringify(held)}`);
+    assert.equal(held.timing.reconnectAt, null, 'no reconnect scheduled while offline');
+    assert.ok(!held.log.some(([ty]) => ty === 'state:connecting'), `no attempt while offline: ${JSON.stringify(held.log)}`);
+    assert.equal((await stats(tag)).accepted, 1);
+    const tOnline = Date.now();
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, ...NET });
+    await until('reopen after online', () => page.evaluate(() => window.ws.state === 'open'), 5000);
+    const reopenMs = Date.now() - tOnline;
+    t.diagnostic(`reopened ${reopenMs} ms after going online (reconnectDelay 300 would be the floor without the online rule); last ping before: ${pingsBefore}`);
+    assert.ok(reopenMs < 1500, `reconnected at once on online (${reopenMs} ms)`);
+    const s = await stats(tag);
+    assert.equal(s.accepted, 2);
+    assert.equal(s.max_open, 1);
+    const log = await page.evaluate(() => window.log);
+    assert.ok(!log.some(([ty]) => ty === 'heartbeat-timeout'), `no heartbeat timeout: ${JSON.stringify(log)}`);
+    await page.evaluate(() => window.ws.close());
+  });
+});
+
+test('fault matrix row 11: page frozen then resumed (CDP lifecycle) gives no false heartbeat timeout', { timeout: 30000 }, async (t) => {
+  const tag = uniqueTag('frozen');
+  await withPage('frozen', async (page) => {
+    const cdp = await bare(page);
+    await page.evaluate((url) => {
+      window.log = [];
+      const ws = (window.ws = new rws.ResilientWebSocket(url, [], { pingInterval: 500, pongTimeout: 400, reconnectDelay: 300 }));
+      for (const ty of ['open', 'close', 'heartbeat-timeout', 'reconnecting']) {
+        ws.addEventListener(ty, () => window.log.push(ty));
+      }
+    }, `${HTTP.replace('http', 'ws')}/echo?tag=${tag}`);
+    await until('open', () => page.evaluate(() => window.ws.state === 'open'));
+    await sleep(450); // freeze right around the first ping
+    await cdp.send('Page.enable');
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    await sleep(3000); // 6 ping intervals, 7 pong timeouts
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    await sleep(1500);
+    const r = await page.evaluate(() => ({ log: window.log, state: window.ws.state, timing: window.ws.timing() }));
+    t.diagnostic(JSON.stringify(r));
+    assert.deepEqual(r.log, ['open'], 'only the first open: no heartbeat timeout, no reconnect');
+    assert.equal(r.state, 'open');
+    assert.ok(r.timing.lastPongAt !== null && r.timing.now - r.timing.lastPongAt < 1500, 'pings and pongs resumed');
+    const s = await stats(tag);
+    assert.equal(s.accepted, 1);
+    await page.evaluate(() => window.ws.close());
+  });
+});
