@@ -50,7 +50,7 @@ pub fn number_text(x: f64) -> String {
     #[cfg(target_arch = "wasm32")]
     {
         js_sys::Number::from(x)
-            .to_string(10)
+            .to_string_with_radix(10)
             .map(String::from)
             .unwrap_or_default()
     }
@@ -97,7 +97,7 @@ pub fn protocol_list(list: &[String]) -> Result<(), Error> {
                 ),
             ));
         }
-        if list[..i].contains(p) {
+        if list.iter().take(i).any(|q| q == p) {
             return Err(Error::new(
                 ErrorKind::Syntax,
                 format!(
