@@ -98,6 +98,10 @@ extern "C" {
         tag: &str,
         row: &str,
     ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = optionCatalogue, catch)]
+    fn option_catalogue(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = reentryEverywhere, catch)]
+    async fn reentry_everywhere(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = registryScenario, catch)]
     async fn registry_scenario(
         ctor: &JsValue,
@@ -721,4 +725,65 @@ async fn fault_closed_and_collected_mid_reconnect_leaves_nothing_behind() {
         json(&r)
     );
     assert_eq!(get(&r, "open").as_f64(), Some(0.0));
+}
+
+#[wasm_bindgen_test]
+fn every_bad_option_value_gets_a_named_error_that_says_what_is_allowed() {
+    let r = option_catalogue(&ours(), &base()).expect("catalogue");
+    let out: js_sys::Array = get(&r, "out").into();
+    assert!(out.length() > 80, "catalogue too small: {}", out.length());
+    for case in out.iter() {
+        let s = |k: &str| get(&case, k).as_string().unwrap_or_default();
+        assert_eq!(s("name"), s("expect"), "{}", json(&case));
+        let option = s("option");
+        let msg = s("message");
+        if option != "(options)" {
+            assert!(
+                msg.contains(&format!("'{option}'")),
+                "message names the option: {}",
+                json(&case)
+            );
+        }
+        assert!(
+            msg.contains("allowed") || msg.contains("must be"),
+            "message says what is allowed: {}",
+            json(&case)
+        );
+    }
+    let unknown = get(&r, "unknown");
+    assert_eq!(get(&unknown, "name").as_string().as_deref(), Some("none"));
+    let warned = json(&get(&unknown, "warned"));
+    assert!(
+        warned.contains("unknown option 'pingIntervall'"),
+        "{warned}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn reentrant_calls_from_every_event_callback_are_safe() {
+    let r = run(reentry_everywhere(&ours(), &base())).await;
+    assert_eq!(json(&get(&r, "escaped")), "[]", "{}", json(&r));
+    let seen = get(&r, "seen");
+    for t in [
+        "open",
+        "message",
+        "close",
+        "reconnecting",
+        "reconnect",
+        "statechange",
+        "queue-overflow",
+        "parse-error",
+    ] {
+        assert!(
+            get(&seen, t).as_f64() >= Some(1.0),
+            "{t} never fired: {}",
+            json(&r)
+        );
+    }
+    assert_eq!(
+        get(&r, "state").as_string().as_deref(),
+        Some("closed"),
+        "{}",
+        json(&r)
+    );
 }

@@ -589,3 +589,90 @@ export async function faultRow(Ctor, base, http, tag, row) {
     }
   });
 }
+
+// ---- Bad-input catalogue: every option with values of the wrong type or out of range.
+export function optionCatalogue(Ctor, base) {
+  const T = 'TypeError';
+  const R = 'RangeError';
+  const cases = [];
+  const add = (option, value, expect, shown) => cases.push({ option, value, expect, shown: shown ?? String(value) });
+  for (const o of ['pingInterval', 'pongTimeout', 'reconnectDelay', 'maxReconnectDelay', 'connectTimeout']) {
+    add(o, 'soon', T, "'soon'"); add(o, true, T); add(o, null, T); add(o, {}, T, '{}');
+    add(o, -1, R); add(o, NaN, R); add(o, Infinity, R); add(o, 2 ** 31, R);
+  }
+  add('pongTimeout', 0, R);
+  for (const o of ['reconnect', 'jitter', 'hidePongs', 'json']) { add(o, 'yes', T, "'yes'"); add(o, 1, T); add(o, null, T); }
+  for (const o of ['maxRetries', 'maxQueued', 'maxQueuedBytes']) {
+    add(o, 'many', T, "'many'"); add(o, -1, R); add(o, 1.5, R); add(o, NaN, R); add(o, 2 ** 32, R);
+  }
+  add('maxQueued', Infinity, R); add('maxQueuedBytes', Infinity, R);
+  for (const v of [0.5, NaN, Infinity, 101, -2]) add('backoffFactor', v, R);
+  add('backoffFactor', '2', T, "'2'");
+  for (const o of ['isPong', 'shouldReconnect']) { add(o, 'yes', T, "'yes'"); add(o, {}, T, '{}'); add(o, 1, T); }
+  for (const o of ['pingMessage', 'pongMessage']) { add(o, 42, T); add(o, {}, T, '{}'); add(o, null, T); }
+  add('overflow', 'drop', T, "'drop'"); add('overflow', 1, T);
+  add('binaryType', 'foo', T, "'foo'"); add('binaryType', 1, T);
+  add('routeBy', '', T, "''"); add('routeBy', 'a..b', T, "'a..b'"); add('routeBy', 5, T);
+  const out = [];
+  for (const c of cases) {
+    let name = 'none';
+    let message = '';
+    try {
+      const ws = new Ctor(`${base}/echo`, [], { [c.option]: c.value });
+      ws.close();
+    } catch (e) { name = e.name; message = e.message; }
+    out.push({ option: c.option, value: c.shown, expect: c.expect, name, message });
+  }
+  for (const v of [42, 'x', true]) {
+    let name = 'none'; let message = '';
+    try { new Ctor(`${base}/echo`, [], v); } catch (e) { name = e.name; message = e.message; }
+    out.push({ option: '(options)', value: JSON.stringify(v), expect: T, name, message });
+  }
+  // Unknown option names: a console.warn naming the option, no throw.
+  const warned = [];
+  const warn = console.warn;
+  console.warn = (...a) => warned.push(a.join(' '));
+  let unknownName = 'none';
+  try { new Ctor(`${base}/echo`, [], { pingIntervall: 5, reconnect: false }).close(); } catch (e) { unknownName = e.name; } finally { console.warn = warn; }
+  return { out, unknown: { name: unknownName, warned } };
+}
+
+// Re-entrant calls from inside every event callback: listeners poke the client every way
+// they can (send, getters, add/remove listeners, timing) and some reconnect or close it.
+export async function reentryEverywhere(Ctor, base) {
+  const escaped = [];
+  const onErr = (e) => escaped.push(String(e.message || e.error));
+  window.addEventListener('error', onErr);
+  // pongMessage never matches: the heartbeat times out every ~250 ms, so every event fires.
+  const ws = new Ctor(`${base}/json?mode=bad`, [], { json: true, pingInterval: 150, pongTimeout: 100, pongMessage: 'never', reconnectDelay: 100, maxQueued: 2 });
+  const types = ['open', 'message', 'error', 'close', 'reconnecting', 'reconnect', 'heartbeat-timeout', 'statechange', 'queue-overflow', 'parse-error'];
+  const seen = {};
+  const noop = () => {};
+  for (const t of types) {
+    ws.addEventListener(t, function (e) {
+      seen[t] = (seen[t] || 0) + 1;
+      // Everything a listener may touch:
+      void [this.readyState, this.bufferedAmount, this.protocol, this.url, this.state, this.queuedAmount, this.timing()];
+      this.addEventListener(t, noop);
+      this.removeEventListener(t, noop);
+      // (Not from queue-overflow: sending into a full queue from its own overflow listener
+      // is an endless loop by construction, as re-dispatching an event from its listener.)
+      // (Only for the first few events of each type: echoes of non-JSON sends raise
+      // parse-error, which would send more, a storm of the test's own making.)
+      if (t !== 'queue-overflow' && seen[t] <= 3) for (let i = 0; i < 3; i++) this.send(`from ${t}`);
+      if (t === 'reconnecting' && seen[t] === 1) this.reconnect(); // a no-op: lockReconnect
+      if (t === 'parse-error' && seen[t] === 1) this.reconnect(); // replaces the open socket
+    });
+  }
+  // /json's peer never answers pings after its three messages? It echoes: answer with the
+  // echo; the heartbeat still runs. Let it churn, then close from inside a listener.
+  await sleep(1200);
+  await new Promise((resolve) => {
+    ws.addEventListener('message', () => { ws.close(); resolve(); }, { once: true });
+    ws.send('last');
+    setTimeout(resolve, 2000);
+  });
+  await sleep(300);
+  window.removeEventListener('error', onErr);
+  return { seen, escaped, state: ws.state };
+}
