@@ -91,7 +91,7 @@ pub fn protocol_list(list: &[String]) -> Result<(), Error> {
             return Err(Error::new(
                 ErrorKind::Syntax,
                 format!(
-                    "Failed to construct 'WebSocket': the subprotocol '{p}' is invalid: a \
+                    "Failed to construct 'ResilientWebSocket': the subprotocol '{p}' is invalid: a \
                      subprotocol must be a non-empty token (letters, digits and \
                      !#$%&'*+-.^_`|~, no spaces or separators)."
                 ),
@@ -101,7 +101,7 @@ pub fn protocol_list(list: &[String]) -> Result<(), Error> {
             return Err(Error::new(
                 ErrorKind::Syntax,
                 format!(
-                    "Failed to construct 'WebSocket': the subprotocol '{p}' is duplicated; \
+                    "Failed to construct 'ResilientWebSocket': the subprotocol '{p}' is duplicated; \
                      each subprotocol may appear once."
                 ),
             ));
@@ -118,7 +118,7 @@ pub fn url_parts(href: &str, protocol: &str, hash: &str, original: &str) -> Resu
         return Err(Error::new(
             ErrorKind::Syntax,
             format!(
-                "Failed to construct 'WebSocket': the URL '{original}' contains a fragment \
+                "Failed to construct 'ResilientWebSocket': the URL '{original}' contains a fragment \
                  identifier ('{hash}'). Fragment identifiers are not allowed in WebSocket URLs."
             ),
         ));
@@ -131,7 +131,7 @@ pub fn url_parts(href: &str, protocol: &str, hash: &str, original: &str) -> Resu
         _ => Err(Error::new(
             ErrorKind::Syntax,
             format!(
-                "Failed to construct 'WebSocket': the URL's scheme must be 'ws', 'wss', \
+                "Failed to construct 'ResilientWebSocket': the URL's scheme must be 'ws', 'wss', \
                  'http' or 'https'; '{}' is not allowed (URL '{original}').",
                 protocol.trim_end_matches(':')
             ),
@@ -192,7 +192,7 @@ mod browser {
             Error::new(
                 ErrorKind::Syntax,
                 format!(
-                    "Failed to construct 'WebSocket': the URL '{original}' is invalid: it \
+                    "Failed to construct 'ResilientWebSocket': the URL '{original}' is invalid: it \
                      must be an absolute ws://, wss://, http:// or https:// URL, or a path \
                      relative to the page."
                 ),

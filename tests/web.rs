@@ -102,6 +102,8 @@ extern "C" {
     fn option_catalogue(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = reentryEverywhere, catch)]
     async fn reentry_everywhere(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = urlResolution, catch)]
+    fn url_resolution(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = registryScenario, catch)]
     async fn registry_scenario(
         ctor: &JsValue,
@@ -786,4 +788,14 @@ async fn reentrant_calls_from_every_event_callback_are_safe() {
         "{}",
         json(&r)
     );
+}
+
+#[wasm_bindgen_test]
+fn relative_and_http_urls_resolve_as_natively() {
+    let native = url_resolution(&native_web_socket(), &base()).expect("native");
+    let ours = url_resolution(&ours(), &base()).expect("ours");
+    let n = json(&native);
+    assert!(n.contains("/echo?x=1"), "{n}");
+    assert!(!n.contains("http://"), "http maps to ws: {n}");
+    assert_eq!(json(&ours), n);
 }

@@ -676,3 +676,13 @@ export async function reentryEverywhere(Ctor, base) {
   window.removeEventListener('error', onErr);
   return { seen, escaped, state: ws.state };
 }
+
+// URL resolution: relative URLs and http(s) schemes, native vs ours.
+export function urlResolution(Ctor, base) {
+  const http = base.replace('ws://', 'http://');
+  const out = [];
+  for (const u of ['/echo?x=1', 'echo', `${http}/echo`, `${base}/e%20cho?q=a b`, `${base.toUpperCase()}/Echo`]) {
+    try { const ws = new Ctor(u, [], { reconnect: false, pingInterval: 0 }); out.push(ws.url); ws.onerror = () => {}; ws.close(); } catch (e) { out.push(e.name); }
+  }
+  return out;
+}
