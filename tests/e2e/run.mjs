@@ -409,3 +409,27 @@ test('fault matrix row 11: page frozen then resumed (CDP lifecycle) gives no fal
     await page.evaluate(() => window.ws.close());
   });
 });
+
+test('the --target bundler package imports and works (Node, ESM wasm integration)', { timeout: 30000 }, async (t) => {
+  const { spawn } = await import('node:child_process');
+  const pkg = fileURLToPath(new URL('../../pkg-bundler/resilient_ws.js', import.meta.url));
+  const ws = HTTP.replace('http', 'ws');
+  const script = `
+    const m = await import(${JSON.stringify(pkg)});
+    const ws = new m.ResilientWebSocket(${JSON.stringify(`${ws}/echo`)}, [], { pingInterval: 0 });
+    ws.onopen = () => ws.send('hi from the bundler target');
+    ws.onmessage = (e) => { console.log(JSON.stringify({ exports: Object.keys(m).sort(), echo: e.data, state: ws.state })); ws.close(); process.exit(0); };
+    setTimeout(() => { console.log('timeout'); process.exit(1); }, 10000);
+  `;
+  const child = spawn(process.execPath, ['--experimental-wasm-modules', '--experimental-websocket', '--input-type=module', '-e', script]);
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', () => {});
+  const code = await new Promise((r) => child.on('exit', r));
+  t.diagnostic(out.trim());
+  assert.equal(code, 0, out);
+  const r = JSON.parse(out.trim().split('\n').pop());
+  assert.deepEqual(r.exports, ['ResilientWebSocket', 'websocketClass']);
+  assert.equal(r.echo, 'hi from the bundler target');
+  assert.equal(r.state, 'open');
+});
