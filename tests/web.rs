@@ -7,6 +7,7 @@
 use js_sys::{Reflect, JSON};
 use resilient_ws::js::ResilientWebSocket;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -135,12 +136,8 @@ fn tag(name: &str) -> String {
 
 /// Our class, as JS sees it (the constructor behind an instance's prototype).
 fn ours() -> JsValue {
-    let probe = ResilientWebSocket::new(
-        JsValue::from_str(&format!("{}/echo", base())),
-        JsValue::UNDEFINED,
-        JsValue::UNDEFINED,
-    )
-    .expect("probe");
+    let probe = ResilientWebSocket::new(JsValue::from_str(&format!("{}/echo", base())), None, None)
+        .expect("probe");
     let probe: JsValue = probe.into();
     let ctor = Reflect::get(&probe, &"constructor".into()).expect("constructor");
     let close = Reflect::get(&probe, &"close".into()).expect("close");
@@ -483,7 +480,7 @@ async fn websocket_class_runs_seed_001_calling_code() {
     use resilient_ws::js::WebsocketClass;
     let probe = WebsocketClass::new(
         JsValue::NULL,
-        JsValue::from_str(&format!("{}/echo", base())),
+        Some(JsValue::from_str(&format!("{}/echo", base())).unchecked_into()),
     )
     .expect("probe");
     probe.close_socket();

@@ -98,6 +98,44 @@ pub(crate) fn ensure_shims() {
     install_bind_shims(&proto, &methods, &setters);
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The `protocols` argument (a string, a list, or a function producing them).
+    #[wasm_bindgen(
+        typescript_type = "string | string[] | (() => string | string[] | Promise<string | string[]>)"
+    )]
+    pub type ProtocolsArg;
+    /// The constructor's options object.
+    #[wasm_bindgen(typescript_type = "ResilientWebSocketOptions")]
+    pub type OptionsArg;
+    /// `send`'s options.
+    #[wasm_bindgen(typescript_type = "{ queue?: boolean }")]
+    pub type SendOptions;
+    /// `close`'s code.
+    #[wasm_bindgen(typescript_type = "number")]
+    pub type CloseCode;
+    /// A URL string.
+    #[wasm_bindgen(typescript_type = "string")]
+    pub type UrlArg;
+    /// `close`'s reason.
+    #[wasm_bindgen(typescript_type = "string")]
+    pub type CloseReason;
+    /// `close`'s options.
+    #[wasm_bindgen(typescript_type = "{ clearQueue?: boolean }")]
+    pub type CloseOptions;
+    /// `addEventListener`'s options.
+    #[wasm_bindgen(typescript_type = "boolean | AddEventListenerOptions")]
+    pub type AddListenerOptions;
+    /// `removeEventListener`'s options.
+    #[wasm_bindgen(typescript_type = "boolean | EventListenerOptions")]
+    pub type RemoveListenerOptions;
+}
+
+/// An optional typed argument as a plain `JsValue` (`undefined` when absent).
+fn arg<T: Into<JsValue>>(v: Option<T>) -> JsValue {
+    v.map(Into::into).unwrap_or(JsValue::UNDEFINED)
+}
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_OPTIONS: &'static str = r#"
 /** Options of `new ResilientWebSocket(url, protocols, options)`. Durations in ms. */
@@ -276,12 +314,11 @@ impl ResilientWebSocket {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "string | URL | (() => string | Promise<string>)")]
         url: JsValue,
-        #[wasm_bindgen(
-            unchecked_param_type = "string | string[] | (() => string | string[] | Promise<string | string[]>)"
-        )]
-        protocols: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ResilientWebSocketOptions")] options: JsValue,
+        protocols: Option<ProtocolsArg>,
+        options: Option<OptionsArg>,
     ) -> Result<ResilientWebSocket, JsValue> {
+        let protocols = arg(protocols);
+        let options = arg(options);
         if url.is_undefined() && !protocols.is_undefined() {
             return Err(type_error(
                 "Failed to construct 'ResilientWebSocket': 1 argument required",
@@ -406,8 +443,9 @@ impl ResilientWebSocket {
     pub fn send(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ResilientWebSocketData")] data: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ queue?: boolean }")] options: JsValue,
+        options: Option<SendOptions>,
     ) -> Result<(), JsValue> {
+        let options = arg(options);
         check_sendable(&data)?;
         let queue = options.is_undefined() || {
             let q = Reflect::get(&options, &"queue".into()).unwrap_or(JsValue::UNDEFINED);
@@ -421,10 +459,11 @@ impl ResilientWebSocket {
     /// Stops the heartbeat and every reconnect; `reconnect()` opens again.
     pub fn close(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] code: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] reason: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ clearQueue?: boolean }")] options: JsValue,
+        code: Option<CloseCode>,
+        reason: Option<CloseReason>,
+        options: Option<CloseOptions>,
     ) -> Result<(), JsValue> {
+        let (code, reason, options) = (arg(code), arg(reason), arg(options));
         let code = if code.is_undefined() {
             None
         } else {
@@ -463,9 +502,9 @@ impl ResilientWebSocket {
         ty: String,
         #[wasm_bindgen(unchecked_param_type = "EventListenerOrEventListenerObject | null")]
         listener: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "boolean | AddEventListenerOptions")]
-        options: JsValue,
+        options: Option<AddListenerOptions>,
     ) {
+        let options = arg(options);
         if !(listener.is_function() || listener.is_object()) {
             return;
         }
@@ -492,8 +531,9 @@ impl ResilientWebSocket {
         ty: String,
         #[wasm_bindgen(unchecked_param_type = "EventListenerOrEventListenerObject | null")]
         listener: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "boolean | EventListenerOptions")] options: JsValue,
+        options: Option<RemoveListenerOptions>,
     ) {
+        let options = arg(options);
         let capture = if options.is_object() {
             read_bool(&options, "capture")
         } else {
@@ -517,8 +557,8 @@ impl ResilientWebSocket {
     #[wasm_bindgen(js_name = sendJson)]
     pub fn send_json(
         &self,
-        value: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ queue?: boolean }")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
+        options: Option<SendOptions>,
     ) -> Result<(), JsValue> {
         let text = js_sys::JSON::stringify(&value)?;
         if text.is_undefined() {
@@ -540,7 +580,11 @@ impl ResilientWebSocket {
     }
 
     /// `off(route, handler)`.
-    pub fn off(&self, route: String, handler: Function) {
+    pub fn off(
+        &self,
+        route: String,
+        #[wasm_bindgen(unchecked_param_type = "(json: any, event: MessageEvent) => void")] handler: Function,
+    ) {
         self.shell.remove_route(&route, &handler.into());
     }
 

@@ -126,8 +126,9 @@ impl WebsocketClass {
             unchecked_param_type = "{ openSuccess?: (ws: websocketClass) => void; getSocketMsg?: (ws: websocketClass) => void }"
         )]
         that_vue: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
+        url: Option<super::UrlArg>,
     ) -> Result<WebsocketClass, JsValue> {
+        let url = super::arg(url);
         super::ensure_shims();
         let url = if url.is_undefined() {
             CONFIG.with(|c| Reflect::get(&c.borrow(), &"url".into()).unwrap_or(JsValue::UNDEFINED))
@@ -314,33 +315,42 @@ impl WebsocketClass {
     }
 
     /// The URL in use.
-    #[wasm_bindgen(getter, js_name = localUrl)]
+    #[wasm_bindgen(getter, js_name = localUrl, unchecked_return_type = "string")]
     pub fn local_url(&self) -> JsValue {
         self.state.url.borrow().clone()
     }
 
     /// The callback given to `getWebSocketMsg`.
-    #[wasm_bindgen(getter, js_name = globalCallback)]
+    #[wasm_bindgen(getter, js_name = globalCallback, unchecked_return_type = "((ev: MessageEvent) => void) | null")]
     pub fn global_callback(&self) -> JsValue {
         self.state.global_callback.borrow().clone()
     }
 
     /// Sets the message callback directly, as seed code sometimes does.
     #[wasm_bindgen(setter, js_name = globalCallback)]
-    pub fn set_global_callback(&self, f: JsValue) {
+    pub fn set_global_callback(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "((ev: MessageEvent) => void) | null")] f: JsValue,
+    ) {
         *self.state.global_callback.borrow_mut() = f;
     }
 
     /// The Vue component (or any object) whose `openSuccess`/`getSocketMsg` hooks run
     /// after each reconnect.
-    #[wasm_bindgen(getter, js_name = thatVue)]
+    #[wasm_bindgen(getter, js_name = thatVue, unchecked_return_type = "{ openSuccess?: (ws: websocketClass) => void; getSocketMsg?: (ws: websocketClass) => void }")]
     pub fn that_vue(&self) -> JsValue {
         self.state.that_vue.borrow().clone()
     }
 
     /// Replaces the hooks' object.
     #[wasm_bindgen(setter, js_name = thatVue)]
-    pub fn set_that_vue(&self, v: JsValue) {
+    pub fn set_that_vue(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ openSuccess?: (ws: websocketClass) => void; getSocketMsg?: (ws: websocketClass) => void }"
+        )]
+        v: JsValue,
+    ) {
         *self.state.that_vue.borrow_mut() = v;
     }
 }
