@@ -105,6 +105,15 @@ extern "C" {
     async fn reentry_everywhere(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = urlResolution, catch)]
     fn url_resolution(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = policyFunctionsScenario, catch)]
+    async fn policy_functions_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = supersededScenario, catch)]
+    async fn superseded_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = registryScenario, catch)]
     async fn registry_scenario(
         ctor: &JsValue,
@@ -165,8 +174,8 @@ async fn native_interface_is_indistinguishable_from_websocket() {
     let native = run(interface_scenario(&native_web_socket(), &base())).await;
     let ours = run(interface_scenario(&ours(), &base())).await;
     let (n, o) = (json(&native), json(&ours));
-    // The scenario itself must have exercised everything: 9 messages echoed.
-    assert!(n.contains(r#"["count",9]"#), "native: {n}");
+    // The scenario itself must have exercised everything: 18 messages echoed.
+    assert!(n.contains(r#"["count",18]"#), "native: {n}");
     assert!(n.contains(r#"["open",1,"echo","string"]"#), "native: {n}");
     assert!(n.contains(r#"["after-close",2]"#), "native: {n}");
     assert!(
@@ -795,4 +804,42 @@ fn relative_and_http_urls_resolve_as_natively() {
     assert!(n.contains("/echo?x=1"), "{n}");
     assert!(!n.contains("http://"), "http maps to ws: {n}");
     assert_eq!(json(&ours), n);
+}
+
+#[wasm_bindgen_test]
+async fn should_reconnect_is_pong_protocols_functions_and_visibility_check() {
+    let t = tag("policy-fns");
+    let r = run(policy_functions_scenario(&ours(), &base(), &http(), &t)).await;
+    assert_eq!(json(&get(&r, "seenClose")), "[[4001,true]]", "{}", json(&r));
+    assert_eq!(get(&r, "aState").as_string().as_deref(), Some("closed"));
+    assert_eq!(get(&r, "accepted").as_f64(), Some(1.0));
+    assert!(get(&r, "pongChecks").as_f64() >= Some(2.0), "{}", json(&r));
+    assert_eq!(
+        json(&get(&r, "visible")),
+        r#"["not a pong"]"#,
+        "pongs hidden: {}",
+        json(&r)
+    );
+    assert_eq!(get(&r, "bProtocol").as_string().as_deref(), Some("echo"));
+    assert_eq!(get(&r, "sawPong").as_bool(), Some(true));
+    assert!(get(&r, "beforeVis").is_null());
+    assert_eq!(get(&r, "pingedOnVisible").as_bool(), Some(true));
+}
+
+#[wasm_bindgen_test]
+async fn a_superseded_socket_never_delivers_an_event() {
+    let r = run(superseded_scenario(&ours(), &base())).await;
+    // Each socket: open, then (dead peer) heartbeat-timeout and one synthesised close 4000;
+    // the superseded sockets' own events never show up.
+    let observed = json(&get(&r, "observed"));
+    let cycle = r#"["open",null],["heartbeat-timeout",null],["close",4000]"#;
+    assert!(
+        observed.starts_with(&format!("[{cycle},{cycle},")),
+        "{observed}"
+    );
+    assert!(!observed.contains(r#"["error""#), "{observed}");
+    let closes = observed.matches(r#"["close""#).count();
+    let timeouts = observed.matches("heartbeat-timeout").count();
+    assert_eq!(closes, timeouts, "one close per dropped socket: {observed}");
+    assert_eq!(get(&r, "readyState").as_f64(), Some(2.0));
 }

@@ -72,7 +72,10 @@ export async function interfaceScenario(Ctor, base) {
   const backing = new Uint8Array(64).map((_, i) => i);
   sent.push('héllo wörld 🌍', '', new ArrayBuffer(0), big.buffer, backing.subarray(5, 17),
     new DataView(backing.buffer, 3, 9), new Float32Array([1.5, -2.25]), new Blob(['blob-😀']),
-    new Uint16Array(backing.buffer, 8, 4));
+    new Uint16Array(backing.buffer, 8, 4), new Int8Array(backing.buffer, 1, 3),
+    new Int16Array(backing.buffer, 2, 2), new Int32Array(backing.buffer, 4, 2),
+    new Uint32Array(backing.buffer, 8, 1), new Float64Array([Math.PI]), new Uint8ClampedArray([0, 255, 7]),
+    new BigInt64Array([-5n]), new BigUint64Array(backing.buffer, 16, 2), new Blob([]));
   ws.send(sent[0]);
   ws.send(sent[1]);
   ws.binaryType = 'arraybuffer';
@@ -685,4 +688,55 @@ export function urlResolution(Ctor, base) {
     try { const ws = new Ctor(u, [], { reconnect: false, pingInterval: 0 }); out.push(ws.url); ws.onerror = () => {}; ws.close(); } catch (e) { out.push(e.name); }
   }
   return out;
+}
+
+// User policies as functions: shouldReconnect(closeEvent), isPong(event), protocols().
+export async function policyFunctionsScenario(Ctor, base, http, tag) {
+  const seenClose = [];
+  const a = new Ctor(`${base}/close?code=4001&after_ms=50&tag=${tag}`, [], {
+    reconnectDelay: 50, pingInterval: 0,
+    shouldReconnect(e) { seenClose.push([e.code, this === a]); return e.code !== 4001; },
+  });
+  await once(a, 'close');
+  await sleep(300);
+  const aState = a.state;
+  let pongChecks = 0;
+  const b = new Ctor(`${base}/echo`, () => ['echo'], {
+    pingInterval: 100, pongTimeout: 150, reconnectDelay: 50,
+    pingMessage: 'PING?', isPong: (e) => { pongChecks += 1; return e.data === 'PING?'; }, hidePongs: true,
+  });
+  const visible = [];
+  b.onmessage = (e) => visible.push(e.data);
+  await once(b, 'open');
+  b.send('not a pong');
+  await sleep(400);
+  const bProtocol = b.protocol;
+  const bTiming = b.timing();
+  // visibilitychange → visible: the link is checked at once (a ping goes out now).
+  const c = new Ctor(`${base}/echo`, [], { pingInterval: 60000 });
+  await once(c, 'open');
+  const beforeVis = c.timing().lastPingAt;
+  document.dispatchEvent(new Event('visibilitychange'));
+  const afterVis = c.timing().lastPingAt;
+  a.close(); b.close(); c.close();
+  return { seenClose, aState, accepted: (await stats(http, tag)).accepted, pongChecks, visible, bProtocol, sawPong: bTiming.lastPongAt !== null, beforeVis, pingedOnVisible: afterVis !== null, hbTimeouts: 0 };
+}
+
+// A superseded socket never delivers an event: after a heartbeat drop the old /silent
+// socket's own close (whenever Chromium gives up on its closing handshake) never arrives.
+export async function supersededScenario(Ctor, base) {
+  const ws = new Ctor(`${base}/silent`, [], { pingInterval: 200, pongTimeout: 100, reconnectDelay: 100 });
+  const log = [];
+  for (const t of ['open', 'close', 'error', 'heartbeat-timeout']) ws.addEventListener(t, (e) => log.push([t, e.code ?? null]));
+  await once(ws, 'heartbeat-timeout', 3000);
+  await once(ws, 'open', 3000);
+  // Quiet for a while: the heartbeat is turned off by closing the client later, and the
+  // dropped socket's closing handshake is left to Chromium. Nothing of it may arrive.
+  const upTo = log.length;
+  await once(ws, 'heartbeat-timeout', 3000);
+  await once(ws, 'open', 3000);
+  await sleep(1500);
+  const observed = log.slice();
+  ws.close(1000, 'done'); // /silent never answers the close frame: CLOSING, as natively
+  return { upTo, observed, readyState: ws.readyState };
 }
