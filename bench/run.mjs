@@ -1,5 +1,6 @@
 // The benchmark driver (run by scripts/bench, under scripts/with-server with
-// RWS_STATIC_DIR=the bench site). Opens ONE headless Chromium page and runs
+// RWS_STATIC_DIR=the bench site). Launches headless Chromium with
+// playwright-core, opens ONE page (over a raw CDP session, see cdp-page.mjs) and runs
 // every scenario for the four clients in alternation (A B C D A B C D …),
 // reading Chromium's main-thread accounting (CDP Performance.getMetrics:
 // ScriptDuration, TaskDuration) before and after each run; then the memory
@@ -8,6 +9,7 @@
 //
 //   node bench/run.mjs [--rounds N] [--quick] [--idle-seconds S] [--site DIR] [--out FILE]
 import { chromium } from 'playwright-core';
+import { openPage } from './cdp-page.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -59,14 +61,14 @@ const SCENARIOS = [
   { id: 'send_text_64B', group: 'send', kind: 'send', n: q(100000), size: 64, route: '/sink' },
   { id: 'echo_text_64B', group: 'echo', kind: 'echo', n: q(10000), size: 64, route: '/echo' },
 ];
-// Scaling: binary receives at four sizes, ~16 MiB per run, at most 20 000 messages
+// Scaling: binary receives at four sizes, ~64 MiB per run, at most 50 000 messages
 // (fewer messages for large sizes; --quick ÷ 10, at least 8).
 for (const size of [64, 4 * KiB, 64 * KiB, MiB]) {
   SCENARIOS.push({
     id: `scale_recv_binary_${fmtSize(size).replace(' ', '')}`,
     group: 'scaling',
     kind: 'recv',
-    n: Math.max(8, q(Math.min(20000, Math.floor((16 * MiB) / size)))),
+    n: Math.max(8, q(Math.min(50000, Math.floor((64 * MiB) / size)))),
     size,
     binary: true,
     route: '/blast',
@@ -106,6 +108,14 @@ async function serverStats(tag) {
   return r.json();
 }
 
+async function serverUp() {
+  try {
+    return (await fetch(`${HTTP}/healthz`, { signal: AbortSignal.timeout(3000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
 function git(...args) {
   try {
     return execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim();
@@ -135,16 +145,11 @@ const browser = await chromium.launch({
 });
 let exitCode = 0;
 try {
-  const context = await browser.newContext();
-  const page = await context.newPage();
   const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') pageErrors.push(`console.${m.type()}: ${m.text()}`);
-  });
-  await page.goto(`${HTTP}/index.html`);
-  await page.evaluate(() => window.bench.ready);
-  const cdp = await page.context().newCDPSession(page);
+  // Not a playwright-managed page: see bench/cdp-page.mjs (playwright's
+  // per-frame WebSocket instrumentation would dominate the measurement).
+  const page = await openPage(browser, `${HTTP}/index.html`, { onError: (e) => pageErrors.push(e) });
+  const cdp = page;
   await cdp.send('Performance.enable');
   const metrics = async () => {
     const { metrics: ms } = await cdp.send('Performance.getMetrics');
@@ -167,6 +172,7 @@ try {
       r = await page.evaluate(([c, s]) => window.bench.run(c, s), [client, sc]);
     } catch (e) {
       await page.evaluate(() => window.bench.closeCurrent()).catch(() => {});
+      if (!(await serverUp())) throw new Error(`the test server is gone (during ${sc.id} ${client}); aborting`);
       return { error: String(e.message || e).split('\n')[0] };
     }
     const m1 = await metrics();
@@ -383,6 +389,8 @@ try {
         'reconnecting-websocket': `new ReconnectingWebSocket(url) — default options, reconnecting-websocket ${sizes.peers['reconnecting-websocket'].version}`,
       },
       handler: "ws.onmessage = e => { bytes += typeof e.data === 'string' ? e.data.length : e.data.byteLength; count++; … } on every client; binaryType = 'arraybuffer'",
+      driver:
+        'playwright-core launches Chromium; the bench page is opened in a separate browser context over a raw CDP session (bench/cdp-page.mjs) with only Page, Runtime and Performance enabled, because playwright-managed pages get Network.enable and a DevTools event per WebSocket frame, which halved raw receive throughput and doubled its script time here',
       timing: 'wall: open event → last expected message (performance.now()); script/task: CDP Performance.getMetrics ScriptDuration/TaskDuration delta around the run (socket creation → last message; a forced GC before each run, outside the window)',
     },
     sizes,
@@ -404,7 +412,7 @@ try {
   console.error(`bench: ${e.stack || e}`);
   exitCode = 1;
 } finally {
-  await browser.close();
+  await browser.close().catch(() => {});
 }
 process.exit(exitCode);
 
