@@ -14,8 +14,9 @@ pub type RustCallback = Rc<RefCell<dyn FnMut(&web_sys::Event)>>;
 
 #[derive(Clone)]
 enum Callback {
-    /// A JS function, or an object with `handleEvent`.
-    Js(JsValue),
+    /// A JS function, or an object with `handleEvent`. Behind an `Rc` so that taking a
+    /// snapshot for a dispatch costs no call into JS (cloning a `JsValue` does).
+    Js(Rc<JsValue>),
     Rust(RustCallback),
 }
 
@@ -77,7 +78,7 @@ impl Listeners {
             l.iter().any(|e| {
                 !e.is_attr
                     && e.capture == capture
-                    && matches!(&e.callback, Some(Callback::Js(f)) if *f == listener)
+                    && matches!(&e.callback, Some(Callback::Js(f)) if **f == listener)
             })
         });
         if list_exists {
@@ -86,7 +87,7 @@ impl Listeners {
         self.next_id += 1;
         let id = self.next_id;
         self.list_mut(ty).push(Entry {
-            callback: Some(Callback::Js(listener)),
+            callback: Some(Callback::Js(Rc::new(listener))),
             capture,
             once,
             is_attr: false,
@@ -115,7 +116,7 @@ impl Listeners {
         list.retain(|e| {
             e.is_attr
                 || e.capture != capture
-                || !matches!(&e.callback, Some(Callback::Js(f)) if f == listener)
+                || !matches!(&e.callback, Some(Callback::Js(f)) if **f == *listener)
         });
     }
 
@@ -133,10 +134,10 @@ impl Listeners {
             None => list.retain(|e| !e.is_attr),
             Some(f) => {
                 if let Some(e) = list.iter_mut().find(|e| e.is_attr) {
-                    e.callback = Some(Callback::Js(f.into()));
+                    e.callback = Some(Callback::Js(Rc::new(f.into())));
                 } else {
                     list.push(Entry {
-                        callback: Some(Callback::Js(f.into())),
+                        callback: Some(Callback::Js(Rc::new(f.into()))),
                         capture: false,
                         once: false,
                         is_attr: true,
@@ -152,7 +153,7 @@ impl Listeners {
         self.list(ty)
             .and_then(|l| l.iter().find(|e| e.is_attr))
             .and_then(|e| match &e.callback {
-                Some(Callback::Js(f)) => Some(f.clone()),
+                Some(Callback::Js(f)) => Some((**f).clone()),
                 _ => None,
             })
             .unwrap_or(JsValue::NULL)

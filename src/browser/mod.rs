@@ -104,7 +104,7 @@ pub struct Inner {
     opts: RefCell<ShellOptions>,
     binary_type: Cell<BinaryType>,
     /// The JS object listeners see as `this` / `event.target`.
-    me: RefCell<JsValue>,
+    me: RefCell<Rc<JsValue>>,
     target_desc: RefCell<Option<Object>>,
     discarded: Cell<f64>,
     url: RefCell<String>,
@@ -154,7 +154,7 @@ impl Shell {
             listeners: RefCell::new(Listeners::default()),
             opts: RefCell::new(opts),
             binary_type: Cell::new(BinaryType::Blob),
-            me: RefCell::new(JsValue::UNDEFINED),
+            me: RefCell::new(Rc::new(JsValue::UNDEFINED)),
             target_desc: RefCell::new(None),
             discarded: Cell::new(0.0),
             url: RefCell::new(initial_url),
@@ -181,10 +181,10 @@ impl Shell {
 
     /// Sets the object listeners see as `this` and `event.target`.
     pub fn bind_target(&self, me: &JsValue) {
-        if *self.0.me.borrow() == *me {
+        if **self.0.me.borrow() == *me {
             return;
         }
-        *self.0.me.borrow_mut() = me.clone();
+        *self.0.me.borrow_mut() = Rc::new(me.clone());
         let desc = Object::new();
         let value = Object::new();
         let _ = Reflect::set(&value, &"value".into(), me);
@@ -580,6 +580,27 @@ pub(crate) fn on_open(inner: &Rc<Inner>, id: SocketId, _ev: web_sys::Event) {
 }
 
 pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
+    // Hot path (no pong matcher, no JSON mode): every message counts as a pong; the clock
+    // is read only when a pong is awaited; the browser's event goes to the listeners.
+    let plain = {
+        let o = inner.opts.borrow();
+        o.pong_message.is_none() && o.is_pong.is_none() && !o.json
+    };
+    if plain {
+        {
+            let mut e = inner.engine.borrow_mut();
+            let t = if e.pong_deadline().is_some() {
+                now()
+            } else {
+                0
+            };
+            if !e.handle_message(t, id, true) {
+                return;
+            }
+        }
+        dispatch_native(inner, "message", &ev);
+        return;
+    }
     let (pong_message, is_pong_fn, hide, json, route_by) = {
         let o = inner.opts.borrow();
         let route = o.route_by.clone();
@@ -696,7 +717,8 @@ pub(crate) fn on_close(inner: &Rc<Inner>, id: SocketId, ev: CloseEvent) {
         let f = inner.opts.borrow().should_reconnect.clone();
         f.map(|f| {
             set_target(inner, &ev);
-            match f.call1(&inner.me.borrow().clone(), &ev) {
+            let me = inner.me.borrow().clone();
+            match f.call1(&me, &ev) {
                 Ok(v) => v.is_truthy(),
                 Err(e) => {
                     listeners::report(&e);
@@ -763,7 +785,7 @@ fn emit(inner: &Rc<Inner>, ev: Event<JsValue>) {
             if to == Phase::Closed {
                 // Closed for good: stop keeping the JS object alive (it may be collected
                 // now, as a closed native socket may). `reconnect()` binds it again.
-                *inner.me.borrow_mut() = JsValue::UNDEFINED;
+                *inner.me.borrow_mut() = Rc::new(JsValue::UNDEFINED);
                 *inner.target_desc.borrow_mut() = None;
             }
             return;
