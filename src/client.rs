@@ -3,13 +3,16 @@
 //! ```no_run
 //! use resilient_ws::client::{Client, Options};
 //!
-//! let client = Client::connect("wss://example.com/socket", Options::default()).unwrap();
+//! # fn main() -> Result<(), resilient_ws::engine::Error> {
+//! let client = Client::connect("wss://example.com/socket", Options::default())?;
 //! let c = client.clone();
 //! client.on_message(move |ev| {
 //!     if let Some(text) = ev.data().as_string() {
 //!         let _ = c.send_text(&format!("echo: {text}"));
 //!     }
 //! });
+//! # Ok(())
+//! # }
 //! ```
 
 use std::cell::RefCell;

@@ -1,4 +1,5 @@
 //! Property tests: random sequences of every input keep the engine's invariants.
+//! (Test code: compiled only under #[cfg(test)], see mod.rs.)
 //! `PROPTEST_CASES` sets the number of cases (default 2000 here).
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,4 +1,5 @@
 //! The engine alone, on a simulated clock that jumps from deadline to deadline.
+//! (Test code: compiled only under #[cfg(test)], see mod.rs.)
 
 use super::*;
 
