@@ -23,6 +23,9 @@ enum Callback {
 #[derive(Clone)]
 struct Entry {
     callback: Option<Callback>,
+    /// The JS callback is a function (else an object with `handleEvent`): decided once,
+    /// at registration, not per event.
+    is_fn: bool,
     /// `None` for an `onX` handler slot.
     capture: bool,
     once: bool,
@@ -41,6 +44,17 @@ pub struct Listeners {
 extern "C" {
     #[wasm_bindgen(js_name = reportError, catch)]
     fn report_error(e: &JsValue) -> Result<(), JsValue>;
+
+    /// A function seen through a `call` that returns nothing.
+    type VoidFn;
+
+    /// `f.call(this, arg)`, ignoring the result (no handle is made for it).
+    #[wasm_bindgen(method, js_name = call, catch)]
+    fn call(f: &VoidFn, this: &JsValue, arg: &JsValue) -> Result<(), JsValue>;
+}
+
+fn call_void(f: &JsValue, this: &JsValue, arg: &JsValue) -> Result<(), JsValue> {
+    f.unchecked_ref::<VoidFn>().call(this, arg)
 }
 
 /// Reports an exception thrown by a listener the way the platform does (`window.onerror`),
@@ -87,6 +101,7 @@ impl Listeners {
         self.next_id += 1;
         let id = self.next_id;
         self.list_mut(ty).push(Entry {
+            is_fn: listener.is_function(),
             callback: Some(Callback::Js(Rc::new(listener))),
             capture,
             once,
@@ -101,6 +116,7 @@ impl Listeners {
         self.next_id += 1;
         let id = self.next_id;
         self.list_mut(ty).push(Entry {
+            is_fn: false,
             callback: Some(Callback::Rust(cb)),
             capture: false,
             once: false,
@@ -135,8 +151,10 @@ impl Listeners {
             Some(f) => {
                 if let Some(e) = list.iter_mut().find(|e| e.is_attr) {
                     e.callback = Some(Callback::Js(Rc::new(f.into())));
+                    e.is_fn = true;
                 } else {
                     list.push(Entry {
+                        is_fn: true,
                         callback: Some(Callback::Js(Rc::new(f.into()))),
                         capture: false,
                         once: false,
@@ -177,6 +195,23 @@ impl Listeners {
 /// take a snapshot, never while user code runs, so listeners may add/remove listeners or
 /// call the client. A listener removed by an earlier one in the same dispatch is skipped.
 pub fn dispatch(reg: &RefCell<Listeners>, ty: &str, this: &JsValue, event: &web_sys::Event) {
+    // Fast path: one plain listener (the usual `onmessage`): no snapshot to allocate.
+    let single = {
+        let r = reg.borrow();
+        match r.list(ty).map(Vec::as_slice) {
+            Some([e]) if !e.once && e.is_fn => match &e.callback {
+                Some(Callback::Js(f)) => Some(f.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    if let Some(f) = single {
+        if let Err(e) = call_void(&f, this, event) {
+            report(&e);
+        }
+        return;
+    }
     let snap = reg.borrow_mut().snapshot(ty);
     for entry in snap {
         if !entry.once {
@@ -190,13 +225,13 @@ pub fn dispatch(reg: &RefCell<Listeners>, ty: &str, this: &JsValue, event: &web_
         }
         match entry.callback {
             Some(Callback::Js(f)) => {
-                let res = match f.dyn_ref::<Function>() {
-                    Some(func) => func.call1(this, event),
-                    None => {
+                let res = match entry.is_fn {
+                    true => call_void(&f, this, event),
+                    false => {
                         // An EventListener object: call its handleEvent with `this` = it.
                         match js_sys::Reflect::get(&f, &JsValue::from_str("handleEvent")) {
                             Ok(h) => match h.dyn_ref::<Function>() {
-                                Some(h) => h.call1(&f, event),
+                                Some(h) => h.call1(&f, event).map(drop),
                                 None => Err(js_sys::TypeError::new(
                                     "listener is neither a function nor an object with handleEvent()",
                                 )

@@ -24,6 +24,20 @@ use crate::errors;
 pub use listeners::{Listeners, RustCallback};
 use socket::SocketSlot;
 
+#[wasm_bindgen(inline_js = r#"
+export function messageTargetPrototype(me) {
+  const get = { get() { return me; }, configurable: true };
+  return Object.create(MessageEvent.prototype, { target: get, currentTarget: get, srcElement: get });
+}
+"#)]
+extern "C" {
+    /// A prototype for this client's message events: `MessageEvent.prototype` plus
+    /// `target`/`currentTarget` getters returning the client. Re-parenting the browser's
+    /// event costs less than defining properties on it, per message.
+    #[wasm_bindgen(js_name = messageTargetPrototype)]
+    fn message_target_prototype(me: &JsValue) -> Object;
+}
+
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
@@ -106,6 +120,7 @@ pub struct Inner {
     /// The JS object listeners see as `this` / `event.target`.
     me: RefCell<Rc<JsValue>>,
     target_desc: RefCell<Option<Object>>,
+    message_proto: RefCell<Option<Object>>,
     discarded: Cell<f64>,
     url: RefCell<String>,
     protocol: RefCell<String>,
@@ -156,6 +171,7 @@ impl Shell {
             binary_type: Cell::new(BinaryType::Blob),
             me: RefCell::new(Rc::new(JsValue::UNDEFINED)),
             target_desc: RefCell::new(None),
+            message_proto: RefCell::new(None),
             discarded: Cell::new(0.0),
             url: RefCell::new(initial_url),
             protocol: RefCell::new(String::new()),
@@ -193,6 +209,7 @@ impl Shell {
         let _ = Reflect::set(&desc, &"currentTarget".into(), &value);
         let _ = Reflect::set(&desc, &"srcElement".into(), &value);
         *self.0.target_desc.borrow_mut() = Some(desc);
+        *self.0.message_proto.borrow_mut() = Some(message_target_prototype(me));
     }
 
     /// The engine, read-only, for getters.
@@ -598,7 +615,7 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
                 return;
             }
         }
-        dispatch_native(inner, "message", &ev);
+        dispatch_message(inner, &ev);
         return;
     }
     let (pong_message, is_pong_fn, hide, json, route_by) = {
@@ -632,7 +649,7 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
         return;
     }
     if !json {
-        dispatch_native(inner, "message", &ev);
+        dispatch_message(inner, &ev);
         return;
     }
     // JSON mode: parse once (JS's own parser, no copy through Rust); a message that is not
@@ -651,7 +668,7 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
         JsValue::UNDEFINED
     };
     let _ = Reflect::set(&ev, &JsValue::from_str("json"), &parsed);
-    dispatch_native(inner, "message", &ev);
+    dispatch_message(inner, &ev);
     if let Some(error) = parse_error {
         let e = custom("parse-error", &[("data", data), ("error", error)]);
         dispatch_native(inner, "parse-error", &e);
@@ -748,6 +765,19 @@ fn dispatch_native(inner: &Rc<Inner>, ty: &str, ev: &web_sys::Event) {
     listeners::dispatch(&inner.listeners, ty, &me, ev);
 }
 
+/// The hot path: the browser's own `MessageEvent`, re-parented so that `target` is the
+/// client, to the `message` listeners.
+fn dispatch_message(inner: &Rc<Inner>, ev: &MessageEvent) {
+    if !inner.listeners.borrow().has("message") {
+        return;
+    }
+    if let Some(proto) = inner.message_proto.borrow().as_ref() {
+        let _: Object = Object::set_prototype_of(ev, proto);
+    }
+    let me = inner.me.borrow().clone();
+    listeners::dispatch(&inner.listeners, "message", &me, ev);
+}
+
 fn custom(ty: &str, detail: &[(&str, JsValue)]) -> web_sys::Event {
     let d = Object::new();
     for (k, v) in detail {
@@ -787,6 +817,7 @@ fn emit(inner: &Rc<Inner>, ev: Event<JsValue>) {
                 // now, as a closed native socket may). `reconnect()` binds it again.
                 *inner.me.borrow_mut() = Rc::new(JsValue::UNDEFINED);
                 *inner.target_desc.borrow_mut() = None;
+                *inner.message_proto.borrow_mut() = None;
             }
             return;
         }
