@@ -92,12 +92,12 @@ impl Client {
     /// `"reconnecting"`, `"heartbeat-timeout"`, …). Callbacks may call the client.
     pub fn on(&self, event: &str, f: impl FnMut(&web_sys::Event) + 'static) -> ListenerId {
         let cb: crate::browser::RustCallback = Rc::new(RefCell::new(f));
-        ListenerId(self.shell.0.listeners.borrow_mut().add_rust(event, cb))
+        ListenerId(self.shell.edit_listeners(|l| l.add_rust(event, cb)))
     }
 
     /// Removes a listener.
     pub fn off(&self, id: ListenerId) {
-        self.shell.0.listeners.borrow_mut().remove_id(id.0);
+        self.shell.edit_listeners(|l| l.remove_id(id.0));
     }
 
     /// Calls `f` for every message, with the browser's own `MessageEvent`.

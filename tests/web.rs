@@ -114,6 +114,8 @@ extern "C" {
     ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = supersededScenario, catch)]
     async fn superseded_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = fastPathScenario, catch)]
+    async fn fast_path_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = registryScenario, catch)]
     async fn registry_scenario(
         ctor: &JsValue,
@@ -842,4 +844,19 @@ async fn a_superseded_socket_never_delivers_an_event() {
     let timeouts = observed.matches("heartbeat-timeout").count();
     assert_eq!(closes, timeouts, "one close per dropped socket: {observed}");
     assert_eq!(get(&r, "readyState").as_f64(), Some(2.0));
+}
+
+#[wasm_bindgen_test]
+async fn the_js_hot_path_keeps_event_semantics() {
+    let r = run(fast_path_scenario(&ours(), &base())).await;
+    assert_eq!(
+        json(&get(&r, "seen")),
+        r#"[["one",true,true,true,true,"string"],["boom",true,true,true,true,"string"],["two",true,true,true,true,"string"]]"#
+    );
+    assert!(get(&r, "pings").as_f64() >= Some(2.0), "{}", json(&r));
+    assert_eq!(get(&r, "allTargets").as_bool(), Some(true), "{}", json(&r));
+    assert_eq!(
+        json(&get(&r, "errors")),
+        r#"["Uncaught Error: thrown in the fast path"]"#
+    );
 }

@@ -177,6 +177,18 @@ impl Listeners {
             .unwrap_or(JsValue::NULL)
     }
 
+    /// The only listener of `ty` when it is one plain JS function (not `once`, not a
+    /// listener object): what the JS fast path may call directly.
+    pub fn single_fn(&self, ty: &str) -> Option<JsValue> {
+        match self.list(ty).map(Vec::as_slice) {
+            Some([e]) if !e.once && e.is_fn => match &e.callback {
+                Some(Callback::Js(f)) => Some((**f).clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The entries to call for one dispatch, in order (`once` entries are removed now).
     fn snapshot(&mut self, ty: &str) -> Vec<Entry> {
         let Some(pos) = self.by_type.iter().position(|(t, _)| t == ty) else {

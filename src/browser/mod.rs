@@ -25,17 +25,47 @@ pub use listeners::{Listeners, RustCallback};
 use socket::SocketSlot;
 
 #[wasm_bindgen(inline_js = r#"
-export function messageTargetPrototype(me) {
-  const get = { get() { return me; }, configurable: true };
-  return Object.create(MessageEvent.prototype, { target: get, currentTarget: get, srcElement: get });
+function retarget(state, e) {
+  const base = Object.getPrototypeOf(e);
+  if (state.base !== base || state.protoMe !== state.me) {
+    const me = state.me;
+    const get = { get() { return me; }, configurable: true };
+    state.proto = Object.create(base, { target: get, currentTarget: get, srcElement: get });
+    state.base = base;
+    state.protoMe = me;
+  }
+  Object.setPrototypeOf(e, state.proto);
+}
+export function retargetMessage(state, e) {
+  retarget(state, e);
+}
+export function makeMessageHandler(state, slow) {
+  return function (e) {
+    const f = state.fast;
+    if (f === null) { slow(e); return; }
+    retarget(state, e);
+    try { f.call(state.me, e); } catch (err) { (globalThis.reportError || console.error)(err); }
+  };
+}
+export function newFastState() {
+  return { fast: null, me: undefined, proto: null, base: null, protoMe: undefined };
 }
 "#)]
 extern "C" {
-    /// A prototype for this client's message events: `MessageEvent.prototype` plus
-    /// `target`/`currentTarget` getters returning the client. Re-parenting the browser's
-    /// event costs less than defining properties on it, per message.
-    #[wasm_bindgen(js_name = messageTargetPrototype)]
-    fn message_target_prototype(me: &JsValue) -> Object;
+    /// Makes `e.target` (and `currentTarget`) the client: the browser's event is
+    /// re-parented onto a per-client prototype (built from the event's own prototype, once)
+    /// whose getters return the client. Cheaper per message than defining properties.
+    #[wasm_bindgen(js_name = retargetMessage)]
+    fn retarget_message(state: &Object, e: &JsValue);
+
+    /// The socket's `onmessage`: calls the one plain listener directly from JS while
+    /// nothing needs Rust (no pong awaited, no pong matcher, no JSON mode; `state.fast`
+    /// set by [`refresh_fast`]), and the Rust handler `slow` otherwise.
+    #[wasm_bindgen(js_name = makeMessageHandler)]
+    pub(crate) fn make_message_handler(state: &Object, slow: &JsValue) -> Function;
+
+    #[wasm_bindgen(js_name = newFastState)]
+    fn new_fast_state() -> Object;
 }
 
 #[wasm_bindgen]
@@ -120,7 +150,8 @@ pub struct Inner {
     /// The JS object listeners see as `this` / `event.target`.
     me: RefCell<Rc<JsValue>>,
     target_desc: RefCell<Option<Object>>,
-    message_proto: RefCell<Option<Object>>,
+    /// Shared with the sockets' JS `onmessage` handlers: `{ fast, me, proto }`.
+    pub(crate) fast: Object,
     discarded: Cell<f64>,
     url: RefCell<String>,
     protocol: RefCell<String>,
@@ -171,7 +202,7 @@ impl Shell {
             binary_type: Cell::new(BinaryType::Blob),
             me: RefCell::new(Rc::new(JsValue::UNDEFINED)),
             target_desc: RefCell::new(None),
-            message_proto: RefCell::new(None),
+            fast: new_fast_state(),
             discarded: Cell::new(0.0),
             url: RefCell::new(initial_url),
             protocol: RefCell::new(String::new()),
@@ -209,7 +240,14 @@ impl Shell {
         let _ = Reflect::set(&desc, &"currentTarget".into(), &value);
         let _ = Reflect::set(&desc, &"srcElement".into(), &value);
         *self.0.target_desc.borrow_mut() = Some(desc);
-        *self.0.message_proto.borrow_mut() = Some(message_target_prototype(me));
+        refresh_fast(&self.0);
+    }
+
+    /// Changes the listeners (and keeps the JS fast path in step).
+    pub fn edit_listeners<R>(&self, f: impl FnOnce(&mut Listeners) -> R) -> R {
+        let r = f(&mut self.0.listeners.borrow_mut());
+        refresh_fast(&self.0);
+        r
     }
 
     /// The engine, read-only, for getters.
@@ -340,6 +378,7 @@ impl Shell {
             let l = EventListener::once(&signal, "abort", move |_| {
                 if let Some(i) = w.upgrade() {
                     i.listeners.borrow_mut().remove_id(id);
+                    refresh_fast(&i);
                     let gone: Vec<_> = {
                         let mut a = i.aborts.borrow_mut();
                         let (gone, keep) = a.drain(..).partition(|(x, _)| *x == id);
@@ -435,6 +474,24 @@ fn drain(inner: &Rc<Inner>) {
         }
     }
     rearm(inner);
+    refresh_fast(inner);
+}
+
+/// Decides whether the sockets' JS `onmessage` may call the one message listener directly
+/// (see `makeMessageHandler`): only when Rust has nothing to do per message.
+fn refresh_fast(inner: &Inner) {
+    let me = inner.me.borrow().clone();
+    let _ = Reflect::set(&inner.fast, &"me".into(), &me);
+    let plain = {
+        let o = inner.opts.borrow();
+        o.pong_message.is_none() && o.is_pong.is_none() && !o.json
+    };
+    let idle = inner.engine.borrow().pong_deadline().is_none();
+    let fast = match inner.listeners.borrow().single_fn("message") {
+        Some(f) if plain && idle && !me.is_undefined() => f,
+        _ => JsValue::NULL,
+    };
+    let _ = Reflect::set(&inner.fast, &"fast".into(), &fast);
 }
 
 fn rearm(inner: &Rc<Inner>) {
@@ -604,16 +661,20 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
         o.pong_message.is_none() && o.is_pong.is_none() && !o.json
     };
     if plain {
-        {
+        let was_awaiting = {
             let mut e = inner.engine.borrow_mut();
-            let t = if e.pong_deadline().is_some() {
-                now()
-            } else {
-                0
-            };
+            let awaiting = e.pong_deadline().is_some();
+            let t = if awaiting { now() } else { 0 };
             if !e.handle_message(t, id, true) {
                 return;
             }
+            awaiting
+        };
+        if was_awaiting {
+            // The pong arrived: the next deadline is the next ping, and the JS fast path
+            // may take over again.
+            rearm(inner);
+            refresh_fast(inner);
         }
         dispatch_message(inner, &ev);
         return;
@@ -644,7 +705,16 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
         (Some(p), None) => ev.data() == *p,
         (None, None) => true,
     };
-    let deliver = inner.engine.borrow_mut().handle_message(now(), id, is_pong);
+    let (deliver, answered) = {
+        let mut e = inner.engine.borrow_mut();
+        let awaiting = e.pong_deadline().is_some();
+        let deliver = e.handle_message(now(), id, is_pong);
+        (deliver, awaiting && e.pong_deadline().is_none())
+    };
+    if answered {
+        rearm(inner);
+        refresh_fast(inner);
+    }
     if !deliver || (hide && is_pong) {
         return;
     }
@@ -771,10 +841,10 @@ fn dispatch_message(inner: &Rc<Inner>, ev: &MessageEvent) {
     if !inner.listeners.borrow().has("message") {
         return;
     }
-    if let Some(proto) = inner.message_proto.borrow().as_ref() {
-        let _: Object = Object::set_prototype_of(ev, proto);
-    }
     let me = inner.me.borrow().clone();
+    if !me.is_undefined() {
+        retarget_message(&inner.fast, ev);
+    }
     listeners::dispatch(&inner.listeners, "message", &me, ev);
 }
 
@@ -817,7 +887,7 @@ fn emit(inner: &Rc<Inner>, ev: Event<JsValue>) {
                 // now, as a closed native socket may). `reconnect()` binds it again.
                 *inner.me.borrow_mut() = Rc::new(JsValue::UNDEFINED);
                 *inner.target_desc.borrow_mut() = None;
-                *inner.message_proto.borrow_mut() = None;
+                refresh_fast(inner);
             }
             return;
         }

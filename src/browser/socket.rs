@@ -59,7 +59,10 @@ impl SocketSlot {
             }
         });
         ws.set_onopen(Some(onopen.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        // The JS handler calls `onmessage` (Rust) only when the fast path is off.
+        let fast_state = inner.upgrade().map(|i| i.fast.clone()).unwrap_or_default();
+        let handler = super::make_message_handler(&fast_state, onmessage.as_ref());
+        ws.set_onmessage(Some(&handler));
         ws.set_onerror(Some(onerror.as_ref().unchecked_ref()));
         ws.set_onclose(Some(onclose.as_ref().unchecked_ref()));
         Ok(Self {

@@ -540,10 +540,7 @@ impl ResilientWebSocket {
             options.is_truthy()
         };
         self.shell
-            .0
-            .listeners
-            .borrow_mut()
-            .remove(&ty, &listener, capture);
+            .edit_listeners(|l| l.remove(&ty, &listener, capture));
     }
 
     /// `dispatchEvent(event)`: calls this client's listeners; returns `!defaultPrevented`.
@@ -715,10 +712,7 @@ impl ResilientWebSocket {
 
     fn set_attr(&self, ty: &str, f: JsValue) {
         self.shell
-            .0
-            .listeners
-            .borrow_mut()
-            .set_attr(ty, f.dyn_into::<Function>().ok());
+            .edit_listeners(|l| l.set_attr(ty, f.dyn_into::<Function>().ok()));
     }
 
     /// How many clients (of every kind, in this module) exist right now: a client that

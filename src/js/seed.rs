@@ -65,7 +65,6 @@ impl WebsocketClass {
     }
 
     fn wire(state: &Rc<State>, shell: &Shell) {
-        let listeners = &shell.0.listeners;
         let w: Weak<State> = Rc::downgrade(state);
         let on_message: crate::browser::RustCallback =
             Rc::new(RefCell::new(move |ev: &web_sys::Event| {
@@ -78,7 +77,7 @@ impl WebsocketClass {
                     }
                 }
             }));
-        listeners.borrow_mut().add_rust("message", on_message);
+        shell.edit_listeners(|l| l.add_rust("message", on_message));
         let w: Weak<State> = Rc::downgrade(state);
         let on_open: crate::browser::RustCallback =
             Rc::new(RefCell::new(move |_: &web_sys::Event| {
@@ -91,7 +90,7 @@ impl WebsocketClass {
                     }
                 }
             }));
-        listeners.borrow_mut().add_rust("open", on_open);
+        shell.edit_listeners(|l| l.add_rust("open", on_open));
         // The seed calls the hooks right after creating the new socket of a reconnect, so
         // that the callbacks they register apply to that socket's open and messages.
         let w: Weak<State> = Rc::downgrade(state);
@@ -113,7 +112,7 @@ impl WebsocketClass {
                     }
                 }
             }));
-        listeners.borrow_mut().add_rust("statechange", on_state);
+        shell.edit_listeners(|l| l.add_rust("statechange", on_state));
     }
 }
 

@@ -740,3 +740,25 @@ export async function supersededScenario(Ctor, base) {
   ws.close(1000, 'done'); // /silent never answers the close frame: CLOSING, as natively
   return { upTo, observed, readyState: ws.readyState };
 }
+
+// The hot path (one plain onmessage, handled in JS): same event semantics as the Rust path.
+export async function fastPathScenario(Ctor, base) {
+  const ws = new Ctor(`${base}/echo`, [], { pingInterval: 100, pongTimeout: 1000 });
+  const seen = [];
+  ws.onmessage = function (e) {
+    seen.push([e.data, this === ws, e.target === ws, e.currentTarget === ws, e instanceof MessageEvent, typeof e.origin]);
+    if (e.data === 'boom') throw new Error('thrown in the fast path');
+  };
+  const errors = [];
+  const onErr = (e) => errors.push(String(e.message));
+  window.addEventListener('error', onErr);
+  await once(ws, 'open');
+  ws.send('one');
+  ws.send('boom');
+  await sleep(350); // pings (slow path while a pong is awaited) and their echoes
+  ws.send('two');
+  await sleep(100);
+  window.removeEventListener('error', onErr);
+  ws.close();
+  return { seen: seen.filter((s) => s[0] !== '{"request":"ping"}'), pings: seen.filter((s) => s[0] === '{"request":"ping"}').length, allTargets: seen.every((s) => s[1] && s[2] && s[3] && s[4]), errors };
+}
