@@ -9,6 +9,7 @@
 //
 //   node bench/run.mjs [--rounds N] [--quick] [--idle-seconds S] [--site DIR] [--out FILE]
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../tests/support/chromium.mjs';
 import { openPage } from './cdp-page.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,6 @@ const idleSeconds = opt.idleSeconds ?? (opt.quick ? 10 : 60);
 const div = opt.quick ? 10 : 1; // --quick: counts ÷ 10
 const HTTP = process.env.RWS_TEST_HTTP;
 if (!HTTP) throw new Error('RWS_TEST_HTTP is not set: run under scripts/with-server (scripts/bench does)');
-const CHROMIUM = process.env.RWS_CHROMIUM || '/usr/bin/chromium';
 
 const CLIENTS = ['raw', 'resilient', 'partysocket', 'reconnecting-websocket'];
 const LABEL = {
@@ -130,18 +130,8 @@ const loadAtStart = loadavg().map((x) => round(x, 2));
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-dev-shm-usage',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-quic',
-    '--js-flags=--expose-gc',
-    '--enable-precise-memory-info',
-  ],
+  // The shared flags (webdriver.json: includes --js-flags=--expose-gc) + precise memory.
+  args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'],
 });
 let exitCode = 0;
 try {

@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
 
 const HTTP = process.env.RWS_TEST_HTTP;
 const OUT_DIR = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
-const CHROMIUM = process.env.RWS_CHROMIUM || '/usr/bin/chromium';
 const PING = '{"request":"ping"}';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -72,19 +72,7 @@ before(async () => {
     `${HTTP}/ does not serve the demo (HTTP ${res.status}): build it (npm run build:www) and set RWS_STATIC_DIR=www/dist`,
   );
   await mkdir(OUT_DIR, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-dev-shm-usage',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 
 after(async () => {
