@@ -420,11 +420,6 @@ impl Shell {
         }
         routes.retain(|(_, hs)| !hs.is_empty());
     }
-
-    /// Runs `f` on the options (not while user code runs).
-    pub fn with_options<R>(&self, f: impl FnOnce(&mut ShellOptions) -> R) -> R {
-        f(&mut self.0.opts.borrow_mut())
-    }
 }
 
 fn attach_page_listeners(inner: &Rc<Inner>) {

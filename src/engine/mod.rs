@@ -439,7 +439,7 @@ impl<P> Engine<P> {
             reason: reason.to_owned(),
             was_clean,
         });
-        let retry = should_reconnect.unwrap_or(code != CLOSE_POLICY_VIOLATION);
+        let retry = should_reconnect.unwrap_or(Self::default_should_reconnect(code));
         self.after_close(now, retry);
     }
 

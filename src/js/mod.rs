@@ -319,11 +319,6 @@ impl ResilientWebSocket {
     ) -> Result<ResilientWebSocket, JsValue> {
         let protocols = arg(protocols);
         let options = arg(options);
-        if url.is_undefined() && !protocols.is_undefined() {
-            return Err(type_error(
-                "Failed to construct 'ResilientWebSocket': 1 argument required",
-            ));
-        }
         if url.is_undefined() {
             return Err(type_error(
                 "Failed to construct 'ResilientWebSocket': 1 argument required, but only 0 present.",
