@@ -116,6 +116,13 @@ extern "C" {
     async fn superseded_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = fastPathScenario, catch)]
     async fn fast_path_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = closeTimeoutScenario, catch)]
+    async fn close_timeout_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = registryScenario, catch)]
     async fn registry_scenario(
         ctor: &JsValue,
@@ -859,4 +866,20 @@ async fn the_js_hot_path_keeps_event_semantics() {
         json(&get(&r, "errors")),
         r#"["Uncaught Error: thrown in the fast path"]"#
     );
+}
+
+#[wasm_bindgen_test]
+async fn close_on_a_dead_link_completes_after_close_timeout() {
+    let t = tag("close-timeout");
+    let r = run(close_timeout_scenario(&ours(), &base(), &http(), &t)).await;
+    assert_eq!(get(&r, "closing").as_f64(), Some(2.0));
+    assert_eq!(get(&r, "code").as_f64(), Some(1006.0), "{}", json(&r));
+    assert_eq!(get(&r, "wasClean").as_bool(), Some(false));
+    let ms = get(&r, "ms").as_f64().unwrap_or(0.0);
+    assert!((280.0..1500.0).contains(&ms), "closed after {ms} ms");
+    assert_eq!(get(&r, "readyState").as_f64(), Some(3.0));
+    assert_eq!(get(&r, "state").as_string().as_deref(), Some("closed"));
+    // The socket really went away (dropped), and nothing reconnected.
+    let stats = get(&r, "stats");
+    assert_eq!(get(&stats, "accepted").as_f64(), Some(1.0), "{}", json(&r));
 }

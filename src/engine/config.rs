@@ -8,6 +8,9 @@ pub const DEFAULT_PING_INTERVAL_MS: u64 = 30_000;
 pub const DEFAULT_PONG_TIMEOUT_MS: u64 = 5_000;
 /// The seed's reconnect delay: 15 s after a drop.
 pub const DEFAULT_RECONNECT_DELAY_MS: u64 = 15_000;
+/// Default wait for the close event after the user's `close()` (0 with `pingInterval: 0`,
+/// where the client behaves as a native socket).
+pub const DEFAULT_CLOSE_TIMEOUT_MS: u64 = 5_000;
 /// Default bound on queued messages while not open.
 pub const DEFAULT_MAX_QUEUED: usize = 1000;
 /// Default bound on queued bytes while not open (1 MiB).
@@ -65,6 +68,10 @@ pub struct Config {
     pub max_retries: Option<u32>,
     /// A socket still CONNECTING after this long counts as a failed attempt (0 = never).
     pub connect_timeout: u64,
+    /// After the user's `close()`, a socket whose close event has not come after this long
+    /// (a dead peer never answers the closing handshake) is dropped and reported closed
+    /// (1006). 0 = wait for the browser, as a native socket does.
+    pub close_timeout: u64,
     /// Messages kept while not open (0 = native behaviour: throw while CONNECTING).
     pub max_queued: usize,
     /// Bytes kept while not open.
@@ -85,6 +92,7 @@ impl Default for Config {
             jitter: false,
             max_retries: None,
             connect_timeout: 0,
+            close_timeout: DEFAULT_CLOSE_TIMEOUT_MS,
             max_queued: DEFAULT_MAX_QUEUED,
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
             overflow: OverflowPolicy::DropOldest,
@@ -167,6 +175,7 @@ impl Config {
         delay("reconnectDelay", self.reconnect_delay, 0)?;
         delay("maxReconnectDelay", self.max_reconnect_delay, 0)?;
         delay("connectTimeout", self.connect_timeout, 0)?;
+        delay("closeTimeout", self.close_timeout, 0)?;
         if !(self.backoff_factor.is_finite() && (1.0..=100.0).contains(&self.backoff_factor)) {
             return Err(Error::new(
                 ErrorKind::Range,

@@ -205,6 +205,7 @@ pub struct Engine<P> {
     attempt: u32,
     connect_deadline: Option<Millis>,
     connect_rearmed: bool,
+    close_deadline: Option<Millis>,
     reconnect_at: Option<Millis>,
     user_close: bool,
     /// The current socket reported an error: natively `readyState` is CLOSED from then on.
@@ -228,6 +229,7 @@ impl<P> Engine<P> {
             attempt: 0,
             connect_deadline: None,
             connect_rearmed: false,
+            close_deadline: None,
             reconnect_at: None,
             user_close: false,
             failed: false,
@@ -329,6 +331,7 @@ impl<P> Engine<P> {
             Phase::Connecting => self.connect_deadline,
             Phase::Open => self.hb.pong_deadline.or(self.hb.next_ping),
             Phase::Waiting => self.reconnect_at,
+            Phase::Closing => self.close_deadline,
             _ => None,
         }
     }
@@ -452,6 +455,7 @@ impl<P> Engine<P> {
         self.hb.next_ping = None;
         self.hb.pong_deadline = None;
         self.connect_deadline = None;
+        self.close_deadline = None;
         if self.user_close || self.phase == Phase::Closing || !self.cfg.reconnect || !retry {
             self.attempt = 0;
             self.set_phase(Phase::Closed);
@@ -543,6 +547,29 @@ impl<P> Engine<P> {
                     }
                 }
             }
+            Phase::Closing => {
+                let Some(deadline) = self.close_deadline else {
+                    return;
+                };
+                if now < deadline {
+                    return;
+                }
+                // The peer never answered the closing handshake: stop waiting for it.
+                self.close_deadline = None;
+                if let Some(socket) = self.socket.take() {
+                    self.actions.push_back(Action::DropSocket {
+                        socket,
+                        code: CLOSE_NORMAL,
+                        reason: "close timeout",
+                    });
+                }
+                self.emit(Event::Close {
+                    code: CLOSE_ABNORMAL,
+                    reason: String::new(),
+                    was_clean: false,
+                });
+                self.after_close(now, false);
+            }
             Phase::Waiting => {
                 let Some(at) = self.reconnect_at else { return };
                 if now < at {
@@ -591,7 +618,6 @@ impl<P> Engine<P> {
 
     /// The user's `close(code, reason)`: no reconnect, heartbeat stopped, timers cancelled.
     pub fn close(&mut self, now: Millis, code: Option<u16>, reason: &str) {
-        let _ = now;
         self.user_close = true;
         self.hb.next_ping = None;
         self.hb.pong_deadline = None;
@@ -607,6 +633,8 @@ impl<P> Engine<P> {
                         reason: reason.to_owned(),
                     });
                 }
+                self.close_deadline =
+                    (self.cfg.close_timeout > 0).then(|| now + self.cfg.close_timeout);
                 self.set_phase(Phase::Closing);
             }
             Phase::Idle | Phase::Waiting => self.set_phase(Phase::Closed),

@@ -68,21 +68,25 @@ fn config() -> impl Strategy<Value = Config> {
             OverflowPolicy::DropNewest,
             OverflowPolicy::Error,
         ]),
+        prop::sample::select(vec![0u64, 300, 5_000]),
     )
         .prop_map(
-            |(ping, pong, reconnect, delay, factor, jitter, retries, ct, mq, overflow)| Config {
-                ping_interval: ping,
-                pong_timeout: pong,
-                reconnect,
-                reconnect_delay: delay,
-                backoff_factor: factor,
-                max_reconnect_delay: 60_000,
-                jitter,
-                max_retries: retries,
-                connect_timeout: ct,
-                max_queued: mq,
-                max_queued_bytes: 10,
-                overflow,
+            |(ping, pong, reconnect, delay, factor, jitter, retries, ct, mq, overflow, close)| {
+                Config {
+                    ping_interval: ping,
+                    pong_timeout: pong,
+                    reconnect,
+                    reconnect_delay: delay,
+                    backoff_factor: factor,
+                    max_reconnect_delay: 60_000,
+                    jitter,
+                    max_retries: retries,
+                    connect_timeout: ct,
+                    max_queued: mq,
+                    max_queued_bytes: 10,
+                    overflow,
+                    close_timeout: close,
+                }
             },
         )
 }

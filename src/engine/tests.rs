@@ -268,7 +268,8 @@ fn user_close_cancels_everything_and_nothing_reconnects() {
     s.drain();
     assert_eq!(s.e.ready_state(), 2);
     assert!(s.e.user_close());
-    assert_eq!(s.e.poll_timeout(), None);
+    // Only the close timeout remains (no ping, no pong deadline, no reconnect).
+    assert_eq!(s.e.poll_timeout(), Some(15_000));
     let sock = s.sock();
     s.e.handle_close(s.now, sock, 1000, "bye", true, None);
     s.drain();
@@ -764,4 +765,40 @@ fn ready_state_is_closed_from_the_error_event_on() {
     s.e.handle_close(0, sock, 1006, "", false, None);
     s.run_until(15_000);
     assert_eq!(s.e.ready_state(), 0, "the new attempt is connecting");
+}
+
+#[test]
+fn a_user_close_on_a_dead_link_is_reported_after_close_timeout() {
+    let mut s = Sim::defaults();
+    s.open();
+    s.now = 1_000;
+    s.e.close(s.now, Some(1000), "bye");
+    s.drain();
+    s.run_until(5_999);
+    assert_eq!(s.e.phase(), Phase::Closing);
+    s.run_until(6_000);
+    assert_eq!(s.e.phase(), Phase::Closed);
+    assert!(s
+        .log
+        .iter()
+        .any(|(t, a)| *t == 6_000 && matches!(a, Action::DropSocket { .. })));
+    assert_eq!(
+        s.events().last(),
+        Some(&&Event::Close {
+            code: 1006,
+            reason: String::new(),
+            was_clean: false
+        })
+    );
+    s.run_until(1_000_000);
+    assert_eq!(s.opens().len(), 1, "no reconnect after a user close");
+    // With close_timeout 0 the engine waits for the browser, as a native socket.
+    let mut s = Sim::new(Config {
+        close_timeout: 0,
+        ..Config::default()
+    });
+    s.open();
+    s.e.close(0, None, "");
+    s.drain();
+    assert_eq!(s.e.poll_timeout(), None);
 }

@@ -166,6 +166,8 @@ export interface ResilientWebSocketOptions {
   maxRetries?: number;
   /** CONNECTING longer than this counts as a failed attempt (default 0 = never). */
   connectTimeout?: number;
+  /** After close(), report the socket closed (1006) if the peer has not answered the closing handshake within this long (default 5000; 0 with pingInterval 0 = wait for the browser). */
+  closeTimeout?: number;
   /** Decide per close whether to reconnect (default: all but code 1008). */
   shouldReconnect?: (event: CloseEvent) => boolean;
   /** Messages queued while not open (default 1000; 0 = throw while CONNECTING as native). */

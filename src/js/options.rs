@@ -26,6 +26,7 @@ pub const KNOWN: &[&str] = &[
     "jitter",
     "maxRetries",
     "connectTimeout",
+    "closeTimeout",
     "shouldReconnect",
     "maxQueued",
     "maxQueuedBytes",
@@ -237,6 +238,12 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     }
     if let Some(v) = r.millis("connectTimeout", 0)? {
         c.connect_timeout = v;
+    }
+    match r.millis("closeTimeout", 0)? {
+        Some(v) => c.close_timeout = v,
+        // Without a heartbeat the client is a plain socket: wait for the browser.
+        None if c.ping_interval == 0 => c.close_timeout = 0,
+        None => {}
     }
     if let Some(v) = r.get("backoffFactor")? {
         let n = v.as_f64().ok_or_else(|| {

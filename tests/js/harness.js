@@ -599,7 +599,7 @@ export function optionCatalogue(Ctor, base) {
   const R = 'RangeError';
   const cases = [];
   const add = (option, value, expect, shown) => cases.push({ option, value, expect, shown: shown ?? String(value) });
-  for (const o of ['pingInterval', 'pongTimeout', 'reconnectDelay', 'maxReconnectDelay', 'connectTimeout']) {
+  for (const o of ['pingInterval', 'pongTimeout', 'reconnectDelay', 'maxReconnectDelay', 'connectTimeout', 'closeTimeout']) {
     add(o, 'soon', T, "'soon'"); add(o, true, T); add(o, null, T); add(o, {}, T, '{}');
     add(o, -1, R); add(o, NaN, R); add(o, Infinity, R); add(o, 2 ** 31, R);
   }
@@ -761,4 +761,18 @@ export async function fastPathScenario(Ctor, base) {
   window.removeEventListener('error', onErr);
   ws.close();
   return { seen: seen.filter((s) => s[0] !== '{"request":"ping"}'), pings: seen.filter((s) => s[0] === '{"request":"ping"}').length, allTargets: seen.every((s) => s[1] && s[2] && s[3] && s[4]), errors };
+}
+
+// close() on a dead link: the peer never answers the closing handshake; after closeTimeout
+// the client reports the socket closed (1006) instead of staying CLOSING.
+export async function closeTimeoutScenario(Ctor, base, http, tag) {
+  const ws = new Ctor(`${base}/silent?tag=${tag}`, [], { pingInterval: 60000, closeTimeout: 300 });
+  await once(ws, 'open');
+  const t0 = performance.now();
+  ws.close(1000, 'bye');
+  const closing = ws.readyState;
+  const ce = await once(ws, 'close', 3000);
+  const ms = Math.round(performance.now() - t0);
+  await sleep(200);
+  return { closing, code: ce.code, wasClean: ce.wasClean, ms, readyState: ws.readyState, state: ws.state, stats: await stats(http, tag) };
 }
