@@ -511,6 +511,16 @@ fn rearm(inner: &Rc<Inner>) {
     drop(old);
 }
 
+/// Takes the socket out of its slot if it is `socket` (dropping it detaches its handlers).
+fn take_slot(inner: &Inner, socket: SocketId) -> Option<SocketSlot> {
+    let mut slot = inner.slot.borrow_mut();
+    if slot.as_ref().is_some_and(|s| s.id == socket) {
+        slot.take()
+    } else {
+        None
+    }
+}
+
 fn execute(inner: &Rc<Inner>, action: Action<JsValue>) {
     match action {
         Action::OpenSocket(id) => start_socket(inner, id),
@@ -532,14 +542,7 @@ fn execute(inner: &Rc<Inner>, action: Action<JsValue>) {
             code,
             reason,
         } => {
-            let old = {
-                let mut slot = inner.slot.borrow_mut();
-                if slot.as_ref().is_some_and(|s| s.id == socket) {
-                    slot.take()
-                } else {
-                    None
-                }
-            };
+            let old = take_slot(inner, socket);
             if let Some(s) = old {
                 let _ = s.ws.close_with_code_and_reason(code, reason);
                 drop(s);
@@ -786,14 +789,7 @@ pub(crate) fn on_close(inner: &Rc<Inner>, id: SocketId, ev: CloseEvent) {
         return;
     }
     // The socket is done: detach it now.
-    let old = {
-        let mut slot = inner.slot.borrow_mut();
-        if slot.as_ref().is_some_and(|s| s.id == id) {
-            slot.take()
-        } else {
-            None
-        }
-    };
+    let old = take_slot(inner, id);
     drop(old);
     let verdict = {
         let f = inner.opts.borrow().should_reconnect.clone();

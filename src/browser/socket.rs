@@ -11,6 +11,24 @@ use crate::engine::SocketId;
 
 type Handler<E> = Closure<dyn FnMut(E)>;
 
+/// One socket event handler: forwards to the shell through a weak reference (the socket
+/// does not keep the client alive), tagged with the socket's id.
+fn handler<E>(
+    inner: &Weak<Inner>,
+    id: SocketId,
+    f: fn(&std::rc::Rc<Inner>, SocketId, E),
+) -> Handler<E>
+where
+    E: wasm_bindgen::convert::FromWasmAbi + 'static,
+{
+    let w = inner.clone();
+    Closure::new(move |ev: E| {
+        if let Some(i) = w.upgrade() {
+            f(&i, id, ev);
+        }
+    })
+}
+
 /// The live socket. Dropping it detaches every handler (`onX = null`) before the closures
 /// drop, so a superseded socket can never deliver an event nor call a dropped closure.
 pub(crate) struct SocketSlot {
@@ -34,30 +52,10 @@ impl SocketSlot {
     ) -> Result<Self, JsValue> {
         let ws = WebSocket::new_with_str_sequence(url, protocols)?;
         ws.set_binary_type(binary_type);
-        let w = inner.clone();
-        let onopen: Handler<Event> = Closure::new(move |ev: Event| {
-            if let Some(i) = w.upgrade() {
-                super::on_open(&i, id, ev);
-            }
-        });
-        let w = inner.clone();
-        let onmessage: Handler<MessageEvent> = Closure::new(move |ev: MessageEvent| {
-            if let Some(i) = w.upgrade() {
-                super::on_message(&i, id, ev);
-            }
-        });
-        let w = inner.clone();
-        let onerror: Handler<Event> = Closure::new(move |ev: Event| {
-            if let Some(i) = w.upgrade() {
-                super::on_error(&i, id, ev);
-            }
-        });
-        let w = inner.clone();
-        let onclose: Handler<CloseEvent> = Closure::new(move |ev: CloseEvent| {
-            if let Some(i) = w.upgrade() {
-                super::on_close(&i, id, ev);
-            }
-        });
+        let onopen = handler(inner, id, super::on_open);
+        let onmessage = handler(inner, id, super::on_message);
+        let onerror = handler(inner, id, super::on_error);
+        let onclose = handler(inner, id, super::on_close);
         ws.set_onopen(Some(onopen.as_ref().unchecked_ref()));
         // The JS handler calls `onmessage` (Rust) only when the fast path is off.
         let fast_state = inner.upgrade().map(|i| i.fast.clone()).unwrap_or_default();
