@@ -659,6 +659,7 @@ async fn fault(row: &str) -> JsValue {
 async fn fault_server_down_when_the_client_starts() {
     let r = fault("server-down-at-start").await;
     assert_eq!(get(&r, "opened").as_bool(), Some(true), "{}", json(&r));
+    assert_eq!(get(&get(&r, "queue"), "got").as_f64(), Some(50.0));
     assert_eq!(
         get(&get(&r, "stats"), "accepted").as_f64(),
         Some(1.0),
@@ -671,6 +672,7 @@ async fn fault_server_down_when_the_client_starts() {
 async fn fault_tcp_drop_without_close_frame() {
     let r = fault("tcp-drop").await;
     assert_eq!(json(&get(&r, "closes")), "[[1006,false]]");
+    assert_eq!(get(&get(&r, "queue"), "got").as_f64(), Some(50.0));
     assert_eq!(get(&r, "state").as_string().as_deref(), Some("closed"));
     assert!(get(&get(&r, "stats"), "accepted").as_f64() >= Some(2.0));
 }
@@ -704,6 +706,7 @@ async fn fault_server_close_codes_follow_the_policy() {
 #[wasm_bindgen_test]
 async fn fault_100_reconnect_calls_in_one_tick_open_one_socket() {
     let r = fault("reconnect-burst").await;
+    assert_eq!(get(&get(&r, "queue"), "got").as_f64(), Some(50.0));
     let stats = get(&r, "stats");
     assert_eq!(get(&stats, "accepted").as_f64(), Some(2.0), "{}", json(&r));
     assert_eq!(get(&stats, "open").as_f64(), Some(1.0), "{}", json(&r));

@@ -504,6 +504,24 @@ async function guarded(f) {
   }
 }
 
+// Sends `n` numbered messages now (queued while the client is not open) and resolves with
+// the echoes of exactly those messages that arrive within `ms` — to check that none is lost
+// or duplicated across the fault.
+function echoesOf(ws, prefix, n, ms = 5000) {
+  const got = [];
+  const want = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  const done = new Promise((resolve) => {
+    const h = (e) => {
+      if (typeof e.data === 'string' && e.data.startsWith(prefix)) got.push(e.data);
+      if (got.length >= n) { ws.removeEventListener('message', h); resolve(); }
+    };
+    ws.addEventListener('message', h);
+    setTimeout(() => { ws.removeEventListener('message', h); resolve(); }, ms);
+  });
+  for (const m of want) ws.send(m);
+  return done.then(() => ({ exactlyOnceInOrder: JSON.stringify(got) === JSON.stringify(want), got: got.length }));
+}
+
 export async function faultRow(Ctor, base, http, tag, row) {
   const url = (path) => `${base}${path}${path.includes('?') ? '&' : '?'}tag=${tag}`;
   const fast = { reconnectDelay: 100, pingInterval: 0 };
@@ -512,20 +530,26 @@ export async function faultRow(Ctor, base, http, tag, row) {
       case 'server-down-at-start': {
         await control(http, '/control/down?ms=800');
         const ws = new Ctor(url('/echo'), [], fast);
+        const queued = echoesOf(ws, 'q-start-', 50, 6000); // sent while the server is down
         const opened = await once(ws, 'open', 5000).then(() => true, () => false);
         const attempts = ws.reconnectAttempt;
+        const queue = await queued;
         ws.close();
-        return { opened, attempts, stats: await stats(http, tag) };
+        return { opened, attempts, queue, stats: await stats(http, tag) };
       }
       case 'tcp-drop': {
-        const ws = new Ctor(url('/drop?after_ms=150'), [], fast);
+        const ws = new Ctor(url('/drop?after_ms=400'), [], fast);
         const closes = [];
         ws.addEventListener('close', (e) => closes.push([e.code, e.wasClean]));
         await once(ws, 'open');
+        await once(ws, 'close', 3000);
+        const queue = echoesOf(ws, 'q-drop-', 50, 3000); // sent while waiting to reconnect
         await once(ws, 'reconnect', 3000);
+        const q = await queue;
         ws.close();
-        await once(ws, 'close');
-        return { closes: closes.slice(0, 1), stats: await stats(http, tag), state: ws.state };
+        // (If the next drop came first, the client was waiting and is closed at once.)
+        if (ws.readyState !== 3) await once(ws, 'close');
+        return { closes: closes.slice(0, 1), queue: q, stats: await stats(http, tag), state: ws.state };
       }
       case 'server-close-1000': case 'server-close-1001': case 'server-close-1008':
       case 'server-close-1011': case 'server-close-4001': {
@@ -544,11 +568,13 @@ export async function faultRow(Ctor, base, http, tag, row) {
         const ws = new Ctor(url('/echo'), [], fast);
         await once(ws, 'open');
         for (let i = 0; i < 100; i++) ws.reconnect();
+        const queue = echoesOf(ws, 'q-burst-', 50, 3000); // sent while the new socket connects
         await once(ws, 'open', 3000);
+        const q = await queue;
         await sleep(200);
         const s = await stats(http, tag);
         ws.close();
-        return { stats: s, state: ws.state };
+        return { stats: s, queue: q, state: ws.state };
       }
       case 'close-while-connecting': {
         const ws = new Ctor(url('/echo'), [], fast);
