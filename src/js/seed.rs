@@ -45,6 +45,31 @@ fn call_hook(target: &JsValue, name: &str, me: &JsValue) {
     }
 }
 
+/// A listener that calls the JS function kept in one of `State`'s slots, looked up at each
+/// event so that a later `getWebSocketMsg`/`onopenSuccess` replaces it: with the event
+/// (messages) or without (open), as the seed's callbacks take them.
+fn forward(
+    state: &Rc<State>,
+    slot: fn(&State) -> &RefCell<JsValue>,
+    with_event: bool,
+) -> crate::browser::RustCallback {
+    let w: Weak<State> = Rc::downgrade(state);
+    Rc::new(RefCell::new(move |ev: &web_sys::Event| {
+        let Some(s) = w.upgrade() else { return };
+        let cb = slot(&s).borrow().clone();
+        if let Some(f) = cb.dyn_ref::<Function>() {
+            let res = if with_event {
+                f.call1(&JsValue::UNDEFINED, ev)
+            } else {
+                f.call0(&JsValue::UNDEFINED)
+            };
+            if let Err(e) = res {
+                crate::browser::listeners::report(&e);
+            }
+        }
+    }))
+}
+
 impl WebsocketClass {
     fn shell(&self) -> Option<Shell> {
         self.state.client.borrow().as_ref().map(|(s, _)| s.clone())
@@ -65,32 +90,10 @@ impl WebsocketClass {
     }
 
     fn wire(state: &Rc<State>, shell: &Shell) {
-        let w: Weak<State> = Rc::downgrade(state);
-        let on_message: crate::browser::RustCallback =
-            Rc::new(RefCell::new(move |ev: &web_sys::Event| {
-                if let Some(s) = w.upgrade() {
-                    let cb = s.global_callback.borrow().clone();
-                    if let Some(f) = cb.dyn_ref::<Function>() {
-                        if let Err(e) = f.call1(&JsValue::UNDEFINED, ev) {
-                            crate::browser::listeners::report(&e);
-                        }
-                    }
-                }
-            }));
-        shell.edit_listeners(|l| l.add_rust("message", on_message));
-        let w: Weak<State> = Rc::downgrade(state);
-        let on_open: crate::browser::RustCallback =
-            Rc::new(RefCell::new(move |_: &web_sys::Event| {
-                if let Some(s) = w.upgrade() {
-                    let cb = s.open_callback.borrow().clone();
-                    if let Some(f) = cb.dyn_ref::<Function>() {
-                        if let Err(e) = f.call0(&JsValue::UNDEFINED) {
-                            crate::browser::listeners::report(&e);
-                        }
-                    }
-                }
-            }));
-        shell.edit_listeners(|l| l.add_rust("open", on_open));
+        shell.edit_listeners(|l| {
+            l.add_rust("message", forward(state, |s| &s.global_callback, true));
+            l.add_rust("open", forward(state, |s| &s.open_callback, false));
+        });
         // The seed calls the hooks right after creating the new socket of a reconnect, so
         // that the callbacks they register apply to that socket's open and messages.
         let w: Weak<State> = Rc::downgrade(state);
