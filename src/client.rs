@@ -15,7 +15,6 @@
 //! # }
 //! ```
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::Array;
@@ -46,7 +45,7 @@ pub struct Options {
 
 /// Identifies a listener added with [`Client::on`], for [`Client::off`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ListenerId(u64);
+pub struct ListenerId(crate::browser::ListenerId);
 
 /// A resilient WebSocket client for Rust/wasm code. Cloning shares the client.
 #[derive(Clone)]
@@ -84,20 +83,26 @@ impl Client {
         if options.binary_arraybuffer {
             shell.set_binary_type(BinaryType::Arraybuffer);
         }
-        shell.start();
+        shell.start().map_err(|e| {
+            crate::engine::Error::new(
+                crate::engine::ErrorKind::Syntax,
+                e.dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+                    .unwrap_or_else(|| "the socket could not be created".into()),
+            )
+        })?;
         Ok(Client { shell })
     }
 
     /// Calls `f` for every event of this type (`"open"`, `"message"`, `"close"`,
     /// `"reconnecting"`, `"heartbeat-timeout"`, …). Callbacks may call the client.
-    pub fn on(&self, event: &str, f: impl FnMut(&web_sys::Event) + 'static) -> ListenerId {
-        let cb: crate::browser::RustCallback = Rc::new(RefCell::new(f));
-        ListenerId(self.shell.edit_listeners(|l| l.add_rust(event, cb)))
+    pub fn on(&self, event: &str, mut f: impl FnMut(&web_sys::Event) + 'static) -> ListenerId {
+        ListenerId(self.shell.add_rust_listener(event, move |e| f(&e)))
     }
 
     /// Removes a listener.
     pub fn off(&self, id: ListenerId) {
-        self.shell.edit_listeners(|l| l.remove_id(id.0));
+        self.shell.remove_rust_listener(id.0);
     }
 
     /// Calls `f` for every message, with the browser's own `MessageEvent`.

@@ -211,6 +211,9 @@ mod browser {
     pub fn protocols(v: &JsValue) -> Result<js_sys::Array, Error> {
         let list: Vec<String> = if v.is_undefined() {
             Vec::new()
+        } else if v.is_null() {
+            // Not an object, so WebIDL converts it to the string "null", as natively.
+            vec!["null".to_owned()]
         } else if let Some(a) = v.dyn_ref::<js_sys::Array>() {
             let mut out = Vec::with_capacity(a.length() as usize);
             for item in a.iter() {

@@ -48,6 +48,15 @@ extern "C" {
     async fn queue_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = dynamicUrlScenario, catch)]
     async fn dynamic_url_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    async fn regression(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+        which: &str,
+        seed_ctor: &JsValue,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = seedScenario, catch)]
     async fn seed_scenario(
         ctor: &JsValue,
@@ -273,7 +282,7 @@ async fn bad_input_messages_say_what_is_allowed() {
     let names = json(&get(&m, "names"));
     assert_eq!(
         names,
-        r#"{"pingInterval":"TypeError","pingIntervalNeg":"RangeError","reconnectType":"TypeError","sendObject":"TypeError","sendNumber":"TypeError"}"#
+        r#"{"pingInterval":"TypeError","pingIntervalNeg":"RangeError","reconnectType":"TypeError","sendObject":"InvalidStateError","sendNumber":"InvalidStateError"}"#
     );
 }
 
@@ -885,4 +894,104 @@ async fn close_on_a_dead_link_completes_after_close_timeout() {
     // The socket really went away (dropped), and nothing reconnected.
     let stats = get(&r, "stats");
     assert_eq!(get(&stats, "accepted").as_f64(), Some(1.0), "{}", json(&r));
+}
+
+// ---- Issue 10: one regression test per finding; each failed before the restructuring.
+
+fn seed_ctor() -> JsValue {
+    let probe: JsValue = resilient_ws::js::WebsocketClass::new(
+        JsValue::UNDEFINED,
+        Some(JsValue::from_str(&format!("{}/echo", base())).unchecked_into()),
+    )
+    .expect("seed probe")
+    .into();
+    let ctor = Reflect::get(&probe, &"constructor".into()).expect("constructor");
+    let close = Reflect::get(&probe, &"closeSocket".into()).expect("closeSocket");
+    let _ = js_sys::Function::from(close).call0(&probe);
+    ctor
+}
+
+async fn reg(ctor: &JsValue, which: &str) -> JsValue {
+    let t = tag(which);
+    run(regression(ctor, &base(), &http(), &t, which, &seed_ctor())).await
+}
+
+/// Both the native socket and ours, the same case; returns (native, ours) as JSON.
+async fn reg_diff(which: &str) -> (String, String) {
+    let n = json(&reg(&native_web_socket(), which).await);
+    let o = json(&reg(&ours(), which).await);
+    (n, o)
+}
+
+#[wasm_bindgen_test]
+async fn regression_a_second_message_listener_after_onmessage_is_called() {
+    let (n, o) = reg_diff("second-listener").await;
+    assert_eq!(o, n, "ours vs native");
+    assert!(n.contains(r#""audit":2"#), "{n}");
+}
+
+#[wasm_bindgen_test]
+async fn regression_close_while_the_url_function_is_pending_closes() {
+    let r = reg(&ours(), "close-while-url-pending").await;
+    for name in ["closeTimeout0", "defaults"] {
+        let c = json(&get(&r, name));
+        assert!(
+            c.contains(r#""seen":["error","close 1006"]"#),
+            "{name}: {c}"
+        );
+        assert!(c.contains(r#""readyState":3"#), "{name}: {c}");
+        assert!(c.contains(r#""state":"closed""#), "{name}: {c}");
+        assert!(
+            c.contains(r#""accepted":0"#),
+            "{name}: no socket may be created: {c}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn regression_user_getters_frozen_events_and_huge_sizes_cannot_trap() {
+    let r = json(&reg(&ours(), "traps").await);
+    assert_eq!(
+        r,
+        r#"{"getterSend":"none","hugeBlob":"none","hugeBlobDropped":[true],"queued":2,"frozen":"none","closeSeen":1,"readyState":3}"#
+    );
+}
+
+#[wasm_bindgen_test]
+async fn regression_an_uncreatable_socket_throws_from_the_constructor_or_fails_the_attempt() {
+    let r = reg(&ours(), "constructor-throws").await;
+    assert_eq!(
+        json(&get(&r, "oursBadPort")),
+        json(&get(&r, "nativeBadPort")),
+        "{}",
+        json(&r)
+    );
+    let seen = json(&get(&r, "seen"));
+    assert!(
+        seen.starts_with(r#"["error","close","reconnecting""#)
+            && seen.ends_with(r#""reconnect-failed"]"#),
+        "{seen}"
+    );
+    assert_eq!(json(&get(&r, "state")), r#""closed""#);
+}
+
+#[wasm_bindgen_test]
+async fn regression_closed_clients_and_seed_objects_are_freed() {
+    let r = json(&reg(&ours(), "closed-then-touched-is-freed").await);
+    assert_eq!(r, r#"{"gc":true,"collected":true,"live":0}"#);
+    let r = json(&reg(&ours(), "seed-class-is-freed").await);
+    assert_eq!(r, r#"{"gc":true,"vueCollected":true,"live":0}"#);
+}
+
+#[wasm_bindgen_test]
+async fn regression_event_target_details_match_native() {
+    let (n, o) = reg_diff("interface").await;
+    assert_eq!(o, n, "ours vs native");
+}
+
+#[wasm_bindgen_test]
+async fn send_converts_its_argument_as_natively() {
+    let (n, o) = reg_diff("send-conversion").await;
+    assert_eq!(o, n, "ours vs native");
+    assert!(n.contains(r#""42","obj","null","undefined","true""#), "{n}");
 }

@@ -1,12 +1,23 @@
 //! The browser shell: owns the `web_sys::WebSocket`, its closures, the one timer and the
-//! page listeners; translates browser events into engine inputs and executes the engine's
-//! actions. It decides nothing itself.
+//! page listeners; translates browser events into engine inputs and performs the engine's
+//! I/O. It decides nothing itself.
 //!
-//! Re-entrancy: the engine lives in a `RefCell` that is borrowed only to feed one input or
-//! pop one action, never while user JS runs, so a listener may call `send`, `close` or
-//! `reconnect` on the same client.
+//! The event flow, as quinn-proto separates `poll_transmit` from `poll`: after every input
+//! the shell applies *all* of the engine's I/O (`poll_io`), re-arms the timer, and only
+//! then delivers the application events (`poll_event`), one at a time. Listeners therefore
+//! always see a finished transition, and a listener that calls back into the client only
+//! adds I/O (applied at once) and events (delivered by the loop already running).
+//!
+//! No user code runs while a `RefCell` is borrowed, by construction: the mutable state
+//! ([`State`]: engine, socket slot, timer, counters) is reachable only through
+//! [`Inner::with`], and nothing in it can call user code — the engine is generic over its
+//! payload and cannot call JS, the socket and timer are native objects. Everything that
+//! *is* user code (listeners, `shouldReconnect`, `isPong`, `url`/`protocols` functions, the
+//! getters of user data such as `Blob.size`) lives outside `State` (listeners in the JS
+//! module `events.js`, functions in the immutable [`ShellOptions`]) and is called only
+//! between borrows.
 
-pub(crate) mod listeners;
+pub(crate) mod events;
 mod socket;
 
 use std::cell::{Cell, RefCell};
@@ -19,54 +30,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent};
 
-use crate::engine::{Action, Config, Engine, Event, Millis, Phase, SendOutcome, SocketId};
+use crate::engine::{Config, Engine, Event, Io, Millis, Phase, SendOutcome, SocketId};
 use crate::errors;
-pub use listeners::{Listeners, RustCallback};
 use socket::SocketSlot;
-
-#[wasm_bindgen(inline_js = r#"
-function retarget(state, e) {
-  const base = Object.getPrototypeOf(e);
-  if (state.base !== base || state.protoMe !== state.me) {
-    const me = state.me;
-    const get = { get() { return me; }, configurable: true };
-    state.proto = Object.create(base, { target: get, currentTarget: get, srcElement: get });
-    state.base = base;
-    state.protoMe = me;
-  }
-  Object.setPrototypeOf(e, state.proto);
-}
-export function retargetMessage(state, e) {
-  retarget(state, e);
-}
-export function makeMessageHandler(state, slow) {
-  return function (e) {
-    const f = state.fast;
-    if (f === null) { slow(e); return; }
-    retarget(state, e);
-    try { f.call(state.me, e); } catch (err) { (globalThis.reportError || console.error)(err); }
-  };
-}
-export function newFastState() {
-  return { fast: null, me: undefined, proto: null, base: null, protoMe: undefined };
-}
-"#)]
-extern "C" {
-    /// Makes `e.target` (and `currentTarget`) the client: the browser's event is
-    /// re-parented onto a per-client prototype (built from the event's own prototype, once)
-    /// whose getters return the client. Cheaper per message than defining properties.
-    #[wasm_bindgen(js_name = retargetMessage)]
-    fn retarget_message(state: &Object, e: &JsValue);
-
-    /// The socket's `onmessage`: calls the one plain listener directly from JS while
-    /// nothing needs Rust (no pong awaited, no pong matcher, no JSON mode; `state.fast`
-    /// set by [`refresh_fast`]), and the Rust handler `slow` otherwise.
-    #[wasm_bindgen(js_name = makeMessageHandler)]
-    pub(crate) fn make_message_handler(state: &Object, slow: &JsValue) -> Function;
-
-    #[wasm_bindgen(js_name = newFastState)]
-    fn new_fast_state() -> Object;
-}
 
 #[wasm_bindgen]
 extern "C" {
@@ -81,12 +47,19 @@ extern "C" {
     #[wasm_bindgen(method, js_name = send, catch)]
     fn send_any(this: &AnySocket, data: &JsValue) -> Result<(), JsValue>;
 
-    /// `JSON.parse` on a JS string, without copying it through Rust.
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = reportError, catch)]
+    fn report_error(e: &JsValue) -> Result<(), JsValue>;
 }
 
-/// Sends any JS value the socket accepts (string, ArrayBuffer, view, Blob) without copying.
+/// Reports an exception thrown by user code the way the platform does (`window.onerror`),
+/// without unwinding through the client.
+pub fn report(e: &JsValue) {
+    if report_error(e).is_err() {
+        web_sys::console::error_1(e);
+    }
+}
+
+/// Sends a value the socket accepts (string, ArrayBuffer, view, Blob) without copying.
 fn send_raw(ws: &web_sys::WebSocket, data: &JsValue) -> Result<(), JsValue> {
     ws.unchecked_ref::<AnySocket>().send_any(data)
 }
@@ -114,7 +87,8 @@ pub enum ProtocolsSource {
     Dynamic(Function),
 }
 
-/// Shell-level options (what the engine does not need to know).
+/// Shell-level options (what the engine does not need to know). Immutable once the client
+/// exists: the user functions in it are called without any borrow.
 #[derive(Clone)]
 pub struct ShellOptions {
     /// The URL or a function producing it.
@@ -137,29 +111,59 @@ pub struct ShellOptions {
     pub route_by: Option<Vec<String>>,
 }
 
-/// The client's state, shared by the facades and the socket/timer closures.
+impl ShellOptions {
+    /// Whether a pong matcher decides which message is the pong.
+    fn has_matcher(&self) -> bool {
+        self.pong_message.is_some() || self.is_pong.is_some()
+    }
+}
+
+/// The client's mutable state. Nothing here can run user code (see the module doc).
+pub(crate) struct State {
+    pub(crate) engine: Engine<JsValue>,
+    slot: Option<SocketSlot>,
+    timer: Option<Timeout>,
+    armed: Option<Millis>,
+    discarded: f64,
+    url: String,
+    protocol: String,
+    extensions: String,
+}
+
+/// The client: its state, its JS side (listeners, `this`), its options.
 pub struct Inner {
-    engine: RefCell<Engine<JsValue>>,
-    slot: RefCell<Option<SocketSlot>>,
-    timer: RefCell<Option<Timeout>>,
-    armed: Cell<Option<Millis>>,
-    /// Every listener of this client.
-    pub listeners: RefCell<Listeners>,
-    opts: RefCell<ShellOptions>,
+    state: RefCell<State>,
+    /// The JS state object of `events.js` (listeners, the client's JS object, routes).
+    pub(crate) js: Object,
+    opts: ShellOptions,
     binary_type: Cell<BinaryType>,
-    /// The JS object listeners see as `this` / `event.target`.
-    me: RefCell<Rc<JsValue>>,
-    target_desc: RefCell<Option<Object>>,
-    /// Shared with the sockets' JS `onmessage` handlers: `{ fast, me, proto }`.
-    pub(crate) fast: Object,
-    discarded: Cell<f64>,
-    url: RefCell<String>,
-    protocol: RefCell<String>,
-    extensions: RefCell<String>,
+    /// True while this client's event loop is delivering (nested drives only do I/O).
+    delivering: Cell<bool>,
+    /// The socket's own event for the input being handled (delivered as the browser made
+    /// it, `isTrusted` and all, when the engine reports that event).
+    native: RefCell<Option<web_sys::Event>>,
+    /// While the constructor runs: the first attempt's failure, thrown to the caller.
+    starting: Cell<bool>,
+    start_error: RefCell<Option<JsValue>>,
     page: RefCell<Vec<EventListener>>,
-    aborts: RefCell<Vec<(u64, EventListener)>>,
-    routes: RefCell<Vec<(String, Vec<JsValue>)>>,
+    rust_listeners: RefCell<Vec<RustListener>>,
+    next_listener: Cell<u64>,
     weak: Weak<Inner>,
+}
+
+struct RustListener {
+    id: u64,
+    entry: JsValue,
+    _closure: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Inner {
+    /// The only access to the mutable state: `f` gets it for the length of the call and
+    /// must return owned data. It cannot reach user code (nothing in [`State`] is user
+    /// code), so no listener or callback ever runs while the borrow is held.
+    fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.state.borrow_mut())
+    }
 }
 
 thread_local! {
@@ -174,10 +178,18 @@ pub fn live_clients() -> u32 {
 impl Drop for Inner {
     fn drop(&mut self) {
         LIVE.with(|l| l.set(l.get().saturating_sub(1)));
+        // Detach the Rust listeners from the JS lists before their closures drop.
+        for l in self.rust_listeners.get_mut().drain(..) {
+            events::remove_rust_listener(&self.js, &l.entry);
+        }
         // Fields drop next: the socket slot detaches its handlers and closes the socket,
         // the timer handle cancels the timer, the page listeners detach.
     }
 }
+
+/// Identifies a listener added with [`Shell::add_rust_listener`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListenerId(pub(crate) u64);
 
 /// A handle to one client. Cloning shares it.
 #[derive(Clone)]
@@ -186,105 +198,103 @@ pub struct Shell(pub(crate) Rc<Inner>);
 impl Shell {
     /// Creates the client; [`Shell::start`] connects.
     pub fn new(cfg: Config, opts: ShellOptions) -> Shell {
-        let seed = (js_sys::Math::random() * u32::MAX as f64) as u64 ^ ((now() as u64) << 32);
+        let seed = (js_sys::Math::random() * u32::MAX as f64) as u64 ^ (now() << 32);
         let initial_url = match &opts.url {
             UrlSource::Fixed(u) => u.clone(),
             UrlSource::Dynamic(_) => String::new(),
         };
+        let route: JsValue = match &opts.route_by {
+            Some(p) => p
+                .iter()
+                .map(|s| JsValue::from_str(s))
+                .collect::<Array>()
+                .into(),
+            None => JsValue::NULL,
+        };
+        let js = events::new_state(opts.json, &route);
         LIVE.with(|l| l.set(l.get() + 1));
         let inner = Rc::new_cyclic(|weak| Inner {
-            engine: RefCell::new(Engine::new(cfg, seed)),
-            slot: RefCell::new(None),
-            timer: RefCell::new(None),
-            armed: Cell::new(None),
-            listeners: RefCell::new(Listeners::default()),
-            opts: RefCell::new(opts),
+            state: RefCell::new(State {
+                engine: Engine::new(cfg, seed),
+                slot: None,
+                timer: None,
+                armed: None,
+                discarded: 0.0,
+                url: initial_url,
+                protocol: String::new(),
+                extensions: String::new(),
+            }),
+            js,
+            opts,
             binary_type: Cell::new(BinaryType::Blob),
-            me: RefCell::new(Rc::new(JsValue::UNDEFINED)),
-            target_desc: RefCell::new(None),
-            fast: new_fast_state(),
-            discarded: Cell::new(0.0),
-            url: RefCell::new(initial_url),
-            protocol: RefCell::new(String::new()),
-            extensions: RefCell::new(String::new()),
+            delivering: Cell::new(false),
+            native: RefCell::new(None),
+            starting: Cell::new(false),
+            start_error: RefCell::new(None),
             page: RefCell::new(Vec::new()),
-            aborts: RefCell::new(Vec::new()),
-            routes: RefCell::new(Vec::new()),
+            rust_listeners: RefCell::new(Vec::new()),
+            next_listener: Cell::new(0),
             weak: weak.clone(),
         });
         Shell(inner)
     }
 
     /// Listens to the page (online/offline/visibility) and starts connecting, as
-    /// `new WebSocket` does.
-    pub fn start(&self) {
+    /// `new WebSocket` does. If the first socket cannot even be created (the browser's
+    /// constructor throws, e.g. a mixed-content `SecurityError`), the error is returned
+    /// for the constructor to throw, as natively, and the client stays closed.
+    pub fn start(&self) -> Result<(), JsValue> {
         attach_page_listeners(&self.0);
-        self.run(|e, now| e.connect(now));
-    }
-
-    fn run(&self, f: impl FnOnce(&mut Engine<JsValue>, Millis)) {
-        run(&self.0, f)
-    }
-
-    /// Sets the object listeners see as `this` and `event.target`.
-    pub fn bind_target(&self, me: &JsValue) {
-        if **self.0.me.borrow() == *me {
-            return;
+        self.0.starting.set(true);
+        run(&self.0, |e, now| e.connect(now));
+        self.0.starting.set(false);
+        match self.0.start_error.borrow_mut().take() {
+            Some(err) => Err(err),
+            None => Ok(()),
         }
-        *self.0.me.borrow_mut() = Rc::new(me.clone());
-        let desc = Object::new();
-        let value = Object::new();
-        let _ = Reflect::set(&value, &"value".into(), me);
-        let _ = Reflect::set(&value, &"configurable".into(), &JsValue::TRUE);
-        let _ = Reflect::set(&desc, &"target".into(), &value);
-        let _ = Reflect::set(&desc, &"currentTarget".into(), &value);
-        let _ = Reflect::set(&desc, &"srcElement".into(), &value);
-        *self.0.target_desc.borrow_mut() = Some(desc);
-        refresh_fast(&self.0);
     }
 
-    /// Changes the listeners (and keeps the JS fast path in step).
-    pub fn edit_listeners<R>(&self, f: impl FnOnce(&mut Listeners) -> R) -> R {
-        let r = f(&mut self.0.listeners.borrow_mut());
-        refresh_fast(&self.0);
-        r
+    /// The JS state object (listeners etc.) of `events.js`.
+    pub fn js_state(&self) -> &Object {
+        &self.0.js
     }
 
-    /// The engine, read-only, for getters.
+    /// Reads the engine (for getters). `f` gets the engine only and returns owned data.
     pub fn with_engine<R>(&self, f: impl FnOnce(&Engine<JsValue>) -> R) -> R {
-        f(&self.0.engine.borrow())
+        self.0.with(|s| f(&s.engine))
     }
 
     /// The resolved URL of the current (or last) attempt.
     pub fn url(&self) -> String {
-        self.0.url.borrow().clone()
+        self.0.with(|s| s.url.clone())
     }
 
-    /// The native `readyState`.
+    /// The native `readyState`: from the live socket while one exists (engines differ in
+    /// when they change it), else from the engine.
     pub fn ready_state(&self) -> u16 {
-        self.0.engine.borrow().ready_state()
+        self.0.with(|s| s.engine.ready_state())
     }
 
     /// The subprotocol the server selected on the last open.
     pub fn protocol(&self) -> String {
-        self.0.protocol.borrow().clone()
+        self.0.with(|s| s.protocol.clone())
     }
 
     /// The extensions the server selected on the last open.
     pub fn extensions(&self) -> String {
-        self.0.extensions.borrow().clone()
+        self.0.with(|s| s.extensions.clone())
     }
 
     /// Bytes queued in the current socket plus bytes discarded after close, as native.
     pub fn buffered_amount(&self) -> f64 {
-        let live = self
-            .0
-            .slot
-            .borrow()
-            .as_ref()
-            .map(|s| s.ws.buffered_amount() as f64)
-            .unwrap_or(0.0);
-        live + self.0.discarded.get()
+        self.0.with(|s| {
+            let live = s
+                .slot
+                .as_ref()
+                .map(|sl| sl.ws.buffered_amount() as f64)
+                .unwrap_or(0.0);
+            live + s.discarded
+        })
     }
 
     /// The binary type applied to every socket.
@@ -295,150 +305,123 @@ impl Shell {
     /// Sets the binary type now and for every later socket.
     pub fn set_binary_type(&self, t: BinaryType) {
         self.0.binary_type.set(t);
-        if let Some(s) = self.0.slot.borrow().as_ref() {
-            s.ws.set_binary_type(t);
-        }
+        self.0.with(|s| {
+            if let Some(sl) = s.slot.as_ref() {
+                sl.ws.set_binary_type(t);
+            }
+        });
     }
 
-    /// Sends `data` (already type-checked by the caller), or queues it while not open.
-    /// `bytes` is computed lazily: only off the hot path.
+    /// Sends `data` (a string, ArrayBuffer, view or Blob), or queues it while not open.
+    /// `bytes` (the size, read through JS getters of the user's data) is called only off
+    /// the hot path, and before any borrow.
     pub fn send(
         &self,
         data: &JsValue,
         queue: bool,
         bytes: impl FnOnce() -> usize,
     ) -> Result<(), JsValue> {
-        // Hot path: open, nothing queued → straight to the socket, no copy.
-        if self.0.engine.borrow().phase() == Phase::Open {
-            if let Some(s) = self.0.slot.borrow().as_ref() {
-                return send_raw(&s.ws, data);
-            }
+        // Hot path: open → straight to the socket, no copy.
+        let sent = self.0.with(|s| match (s.engine.phase(), s.slot.as_ref()) {
+            (Phase::Open, Some(sl)) => Some(send_raw(&sl.ws, data)),
+            _ => None,
+        });
+        if let Some(r) = sent {
+            return r;
         }
-        let outcome = self
+        let n = bytes();
+        let res = self
             .0
-            .engine
-            .borrow_mut()
-            .send(data.clone(), bytes(), queue);
-        let res = match outcome {
-            Ok(SendOutcome::SendNow(d)) => match self.0.slot.borrow().as_ref() {
-                Some(s) => send_raw(&s.ws, &d),
-                None => Ok(()),
-            },
-            Ok(SendOutcome::Discarded(n)) => {
-                self.0.discarded.set(self.0.discarded.get() + n as f64);
-                Ok(())
-            }
-            Ok(SendOutcome::Queued) | Ok(SendOutcome::Dropped) => Ok(()),
-            Err(e) => Err(errors::to_js(&e)),
-        };
-        drain(&self.0);
+            .with(|s| match s.engine.send(data.clone(), n, queue) {
+                Ok(SendOutcome::SendNow(d)) => match s.slot.as_ref() {
+                    Some(sl) => send_raw(&sl.ws, &d),
+                    None => Ok(()),
+                },
+                Ok(SendOutcome::Discarded(n)) => {
+                    s.discarded += n as f64;
+                    Ok(())
+                }
+                Ok(SendOutcome::Queued) | Ok(SendOutcome::Dropped) => Ok(()),
+                Err(e) => Err(errors::to_js(&e)),
+            });
+        drive(&self.0);
         res
     }
 
     /// The user's close (already validated).
     pub fn close(&self, code: Option<u16>, reason: &str, clear_queue: bool) {
-        let reason = reason.to_owned();
-        self.run(move |e, now| {
+        run(&self.0, move |e, now| {
             if clear_queue {
                 e.discard_queue();
             }
-            e.close(now, code, &reason)
+            e.close(now, code, reason)
         });
     }
 
     /// The user's reconnect / open.
     pub fn reconnect(&self) {
-        self.run(|e, now| e.reconnect(now));
+        run(&self.0, |e, now| e.reconnect(now));
     }
 
     /// Empties the send queue, returning its messages.
     pub fn clear_queue(&self) -> Vec<JsValue> {
-        self.0.engine.borrow_mut().clear_queue()
+        self.0.with(|s| s.engine.clear_queue())
     }
 
-    /// `addEventListener`: with `once` and an optional `AbortSignal` that removes it.
-    pub fn add_listener(
+    /// Adds a Rust listener for `ty` to the client's listener list (after the JS ones
+    /// already there, in registration order).
+    pub fn add_rust_listener(
         &self,
         ty: &str,
-        listener: JsValue,
-        capture: bool,
-        once: bool,
-        signal: Option<web_sys::AbortSignal>,
-    ) {
-        if signal.as_ref().is_some_and(|s| s.aborted()) {
-            return;
-        }
-        let id = self
-            .0
-            .listeners
-            .borrow_mut()
-            .add(ty, listener, capture, once);
-        if let (Some(id), Some(signal)) = (id, signal) {
-            let w = self.0.weak.clone();
-            let l = EventListener::once(&signal, "abort", move |_| {
-                if let Some(i) = w.upgrade() {
-                    i.listeners.borrow_mut().remove_id(id);
-                    refresh_fast(&i);
-                    let gone: Vec<_> = {
-                        let mut a = i.aborts.borrow_mut();
-                        let (gone, keep) = a.drain(..).partition(|(x, _)| *x == id);
-                        *a = keep;
-                        gone
-                    };
-                    drop(gone);
-                }
-            });
-            self.0.aborts.borrow_mut().push((id, l));
-        }
+        f: impl FnMut(web_sys::Event) + 'static,
+    ) -> ListenerId {
+        let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
+        let entry = events::add_rust_listener(&self.0.js, ty, closure.as_ref());
+        let id = self.0.next_listener.get() + 1;
+        self.0.next_listener.set(id);
+        self.0.rust_listeners.borrow_mut().push(RustListener {
+            id,
+            entry,
+            _closure: closure,
+        });
+        ListenerId(id)
     }
 
-    /// Dispatches a user-created event to this client's listeners (`dispatchEvent`).
-    pub fn dispatch(&self, ev: &web_sys::Event) {
-        dispatch_native(&self.0, &ev.type_(), ev);
-    }
-
-    /// `on(route, handler)`: parsed messages whose `routeBy` field equals `route`.
-    pub fn add_route(&self, route: &str, handler: JsValue) {
-        let mut routes = self.0.routes.borrow_mut();
-        match routes.iter_mut().find(|(r, _)| r == route) {
-            Some((_, hs)) => {
-                if !hs.contains(&handler) {
-                    hs.push(handler)
-                }
-            }
-            None => routes.push((route.to_owned(), vec![handler])),
+    /// Removes a Rust listener (its closure is dropped once detached).
+    pub fn remove_rust_listener(&self, id: ListenerId) {
+        let gone: Vec<RustListener> = {
+            let mut ls = self.0.rust_listeners.borrow_mut();
+            let (gone, keep) = ls.drain(..).partition(|l| l.id == id.0);
+            *ls = keep;
+            gone
+        };
+        for l in gone {
+            events::remove_rust_listener(&self.0.js, &l.entry);
         }
-    }
-
-    /// `off(route, handler)`.
-    pub fn remove_route(&self, route: &str, handler: &JsValue) {
-        let mut routes = self.0.routes.borrow_mut();
-        for (r, hs) in routes.iter_mut() {
-            if r == route {
-                hs.retain(|h| h != handler);
-            }
-        }
-        routes.retain(|(_, hs)| !hs.is_empty());
     }
 }
 
 fn attach_page_listeners(inner: &Rc<Inner>) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let mut page = inner.page.borrow_mut();
+    let global = js_sys::global();
+    let target: Option<web_sys::EventTarget> = global.dyn_ref::<web_sys::EventTarget>().cloned();
+    let Some(target) = target else { return };
+    let mut page = Vec::new();
     for (name, online) in [("online", true), ("offline", false)] {
         let w = inner.weak.clone();
-        page.push(EventListener::new(&window, name, move |_| {
+        page.push(EventListener::new(&target, name, move |_| {
             if let Some(i) = w.upgrade() {
                 run(&i, |e, now| e.set_online(now, online));
             }
         }));
     }
-    if !window.navigator().on_line() {
-        inner.engine.borrow_mut().set_online(now(), false);
+    let on_line = Reflect::get(&global, &"navigator".into())
+        .and_then(|n| Reflect::get(&n, &"onLine".into()))
+        .map(|v| v != JsValue::FALSE)
+        .unwrap_or(true);
+    if !on_line {
+        inner.with(|s| s.engine.set_online(now(), false));
     }
-    if let Some(doc) = window.document() {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         let w = inner.weak.clone();
         let d = doc.clone();
         page.push(EventListener::new(&doc, "visibilitychange", move |_| {
@@ -448,154 +431,150 @@ fn attach_page_listeners(inner: &Rc<Inner>) {
             }
         }));
     }
+    *inner.page.borrow_mut() = page;
 }
 
+/// Feeds one input to the engine, then drives its outputs.
 fn run(inner: &Rc<Inner>, f: impl FnOnce(&mut Engine<JsValue>, Millis)) {
-    {
-        let mut e = inner.engine.borrow_mut();
-        f(&mut e, now());
-    }
-    drain(inner);
+    inner.with(|s| f(&mut s.engine, now()));
+    drive(inner);
 }
 
-/// Executes the engine's actions one at a time (a nested call from a listener drains the
-/// rest, in order), then arms the one timer.
-fn drain(inner: &Rc<Inner>) {
-    loop {
-        let action = inner.engine.borrow_mut().poll_action();
-        match action {
-            Some(a) => execute(inner, a),
-            None => break,
-        }
+/// Applies every I/O item, re-arms the timer, then (unless a loop further up the stack
+/// is already doing it) delivers the events one by one, with no borrow held.
+fn drive(inner: &Rc<Inner>) {
+    while let Some(io) = inner.with(|s| s.engine.poll_io()) {
+        execute(inner, io);
     }
     rearm(inner);
-    refresh_fast(inner);
+    refresh_slow(inner);
+    if inner.delivering.replace(true) {
+        return;
+    }
+    while let Some(ev) = inner.with(|s| s.engine.poll_event()) {
+        deliver(inner, ev);
+        // A listener may have caused more I/O through a nested call: already applied.
+    }
+    inner.delivering.set(false);
+    inner.native.borrow_mut().take();
 }
 
-/// Decides whether the sockets' JS `onmessage` may call the one message listener directly
-/// (see `makeMessageHandler`): only when Rust has nothing to do per message.
-fn refresh_fast(inner: &Inner) {
-    let me = inner.me.borrow().clone();
-    let _ = Reflect::set(&inner.fast, &"me".into(), &me);
-    let plain = {
-        let o = inner.opts.borrow();
-        o.pong_message.is_none() && o.is_pong.is_none() && !o.json
-    };
-    let idle = inner.engine.borrow().pong_deadline().is_none();
-    let fast = match inner.listeners.borrow().single_fn("message") {
-        Some(f) if plain && idle && !me.is_undefined() => f,
-        _ => JsValue::NULL,
-    };
-    let _ = Reflect::set(&inner.fast, &"fast".into(), &fast);
+/// Whether the sockets' `onmessage` must call Rust (a pong is awaited or a matcher
+/// decides pongs); otherwise messages go straight to the listeners in JS. The one place
+/// this is decided.
+fn refresh_slow(inner: &Inner) {
+    let slow = inner.opts.has_matcher() || inner.with(|s| s.engine.pong_deadline().is_some());
+    events::set_slow(&inner.js, slow);
 }
 
 fn rearm(inner: &Rc<Inner>) {
-    let deadline = inner.engine.borrow().poll_timeout();
-    if deadline == inner.armed.get() && (deadline.is_none() || inner.timer.borrow().is_some()) {
+    let (deadline, same) = inner.with(|s| {
+        let d = s.engine.poll_timeout();
+        (d, d == s.armed && (d.is_none() || s.timer.is_some()))
+    });
+    if same {
         return;
     }
-    inner.armed.set(deadline);
     let timer = deadline.map(|d| {
         let delay = d.saturating_sub(now()).min(i32::MAX as u64) as u32;
         let w = inner.weak.clone();
         Timeout::new(delay, move || {
             if let Some(i) = w.upgrade() {
-                i.armed.set(None);
-                drop(i.timer.borrow_mut().take());
+                let fired = i.with(|s| {
+                    s.armed = None;
+                    s.timer.take()
+                });
+                drop(fired);
                 run(&i, |e, now| e.handle_timeout(now));
             }
         })
     });
-    // Replacing the handle cancels the previous timer.
-    let old = std::mem::replace(&mut *inner.timer.borrow_mut(), timer);
+    // Replacing the handle cancels the previous timer (dropped after the borrow).
+    let old = inner.with(|s| {
+        s.armed = deadline;
+        std::mem::replace(&mut s.timer, timer)
+    });
     drop(old);
 }
 
 /// Takes the socket out of its slot if it is `socket` (dropping it detaches its handlers).
-fn take_slot(inner: &Inner, socket: SocketId) -> Option<SocketSlot> {
-    let mut slot = inner.slot.borrow_mut();
-    if slot.as_ref().is_some_and(|s| s.id == socket) {
-        slot.take()
+fn take_slot(s: &mut State, socket: SocketId) -> Option<SocketSlot> {
+    if s.slot.as_ref().is_some_and(|sl| sl.id == socket) {
+        s.slot.take()
     } else {
         None
     }
 }
 
-fn execute(inner: &Rc<Inner>, action: Action<JsValue>) {
-    match action {
-        Action::OpenSocket(id) => start_socket(inner, id),
-        Action::CloseSocket {
+fn execute(inner: &Rc<Inner>, io: Io) {
+    match io {
+        Io::OpenSocket(id) => start_socket(inner, id),
+        Io::CloseSocket {
             socket,
             code,
             reason,
-        } => {
-            let slot = inner.slot.borrow();
-            if let Some(s) = slot.as_ref().filter(|s| s.id == socket) {
+        } => inner.with(|s| {
+            if let Some(sl) = s.slot.as_ref().filter(|sl| sl.id == socket) {
                 let _ = match code {
-                    Some(c) => s.ws.close_with_code_and_reason(c, &reason),
-                    None => s.ws.close(),
+                    Some(c) => sl.ws.close_with_code_and_reason(c, &reason),
+                    None => sl.ws.close(),
                 };
             }
-        }
-        Action::DropSocket {
+        }),
+        Io::DropSocket {
             socket,
             code,
             reason,
         } => {
-            let old = take_slot(inner, socket);
-            if let Some(s) = old {
-                let _ = s.ws.close_with_code_and_reason(code, reason);
-                drop(s);
+            let old = inner.with(|s| take_slot(s, socket));
+            if let Some(sl) = old {
+                let _ = sl.ws.close_with_code_and_reason(code, reason);
+                drop(sl);
             }
         }
-        Action::SendPing => {
-            let msg = inner.opts.borrow().ping_message.clone();
-            if let Some(s) = inner.slot.borrow().as_ref() {
-                let _ = send_raw(&s.ws, &msg);
-            }
-        }
-        Action::Flush(id) => {
-            let backlog = inner.engine.borrow_mut().take_backlog(id);
-            for m in backlog {
-                let slot = inner.slot.borrow();
-                match slot.as_ref().filter(|s| s.id == id) {
-                    Some(s) => {
-                        let _ = send_raw(&s.ws, &m);
-                    }
-                    None => break,
+        Io::SendPing => {
+            let msg = &inner.opts.ping_message;
+            inner.with(|s| {
+                if let Some(sl) = s.slot.as_ref() {
+                    let _ = send_raw(&sl.ws, msg);
                 }
-            }
+            });
         }
-        Action::Emit(ev) => emit(inner, ev),
     }
 }
 
+/// [`Io::OpenSocket`]: a fixed URL opens now; a `url`/`protocols` function is called in a
+/// task of its own (never inside the I/O of a transition), and its result is used only if
+/// the engine still wants that socket.
 fn start_socket(inner: &Rc<Inner>, id: SocketId) {
-    let opts = inner.opts.borrow().clone();
-    let url = match &opts.url {
-        UrlSource::Fixed(u) => Ok(JsValue::from_str(u)),
-        UrlSource::Dynamic(f) => f.call0(&JsValue::UNDEFINED),
-    };
-    let protocols = match &opts.protocols {
-        ProtocolsSource::Fixed(a) => Ok(a.clone().into()),
-        ProtocolsSource::Dynamic(f) => f.call0(&JsValue::UNDEFINED),
-    };
-    let is_promise = |v: &Result<JsValue, JsValue>| {
-        v.as_ref()
-            .is_ok_and(|v| v.is_instance_of::<js_sys::Promise>())
-    };
-    if is_promise(&url) || is_promise(&protocols) {
-        let w = inner.weak.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let url = resolve(url).await;
-            let protocols = resolve(protocols).await;
-            if let Some(i) = w.upgrade() {
-                finish_start(&i, id, url, protocols);
-            }
-        });
-    } else {
-        finish_start(inner, id, url, protocols);
+    if let (UrlSource::Fixed(u), ProtocolsSource::Fixed(p)) =
+        (&inner.opts.url, &inner.opts.protocols)
+    {
+        create_socket(inner, id, Ok(JsValue::from_str(u)), Ok(p.clone().into()));
+        return;
     }
+    let w = inner.weak.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let Some((url, protocols)) = w.upgrade().map(|i| {
+            let src = |f: &Function| events::call_source(f);
+            let url = match &i.opts.url {
+                UrlSource::Fixed(u) => Ok(JsValue::from_str(u)),
+                UrlSource::Dynamic(f) => src(f),
+            };
+            let protocols = match &i.opts.protocols {
+                ProtocolsSource::Fixed(a) => Ok(a.clone().into()),
+                ProtocolsSource::Dynamic(f) => src(f),
+            };
+            (url, protocols)
+        }) else {
+            return;
+        };
+        let url = resolve(url).await;
+        let protocols = resolve(protocols).await;
+        if let Some(i) = w.upgrade() {
+            create_socket(&i, id, url, protocols);
+        }
+    });
 }
 
 async fn resolve(v: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
@@ -606,326 +585,222 @@ async fn resolve(v: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
     }
 }
 
-fn finish_start(
+fn create_socket(
     inner: &Rc<Inner>,
     id: SocketId,
     url: Result<JsValue, JsValue>,
     protocols: Result<JsValue, JsValue>,
 ) {
-    {
-        let e = inner.engine.borrow();
-        if !e.is_current(id) || e.phase() != Phase::Connecting {
-            return;
-        }
+    let wanted = inner.with(|s| {
+        s.engine.is_current(id)
+            && s.engine.phase() == Phase::Connecting
+            && !s.engine.socket_created()
+    });
+    if !wanted {
+        // Closed or superseded while the url function was pending: never created.
+        return;
     }
-    let opened = url
+    // Validation may read user data (a URL object's toString): no borrow held.
+    let target = url
         .and_then(|u| crate::validate::resolve_url(&u).map_err(|e| errors::to_js(&e)))
         .and_then(|u| {
             let p = protocols
                 .and_then(|p| crate::validate::protocols(&p).map_err(|e| errors::to_js(&e)))?;
-            *inner.url.borrow_mut() = u.clone();
-            SocketSlot::open(&inner.weak, id, &u, &p, inner.binary_type.get())
+            Ok((u, p))
         });
+    let opened = target.and_then(|(u, p)| {
+        SocketSlot::open(&inner.weak, &inner.js, id, &u, &p, inner.binary_type.get())
+            .map(|slot| (u, slot))
+    });
     match opened {
-        Ok(slot) => {
-            let old = inner.slot.borrow_mut().replace(slot);
+        Ok((u, slot)) => {
+            let old = inner.with(|s| {
+                s.url = u;
+                s.engine.handle_created(id);
+                s.slot.replace(slot)
+            });
             drop(old);
         }
         Err(err) => {
-            // The attempt failed before a socket existed: report it and let the engine's
-            // reconnect policy decide, as for a connection that failed.
-            listeners::report(&err);
-            run(inner, |e, now| {
-                e.handle_error(now, id);
-                e.handle_close(now, id, crate::engine::CLOSE_ABNORMAL, "", false, None);
-            });
+            // The attempt failed before a socket existed. In the constructor the error is
+            // thrown (as natively); later it is a failed attempt, except that a refusal by
+            // the browser itself (SecurityError) is permanent.
+            let permanent = inner.starting.get() || is_security_error(&err);
+            if inner.starting.get() {
+                *inner.start_error.borrow_mut() = Some(err);
+            } else {
+                web_sys::console::error_2(
+                    &"ResilientWebSocket: could not open the socket:".into(),
+                    &err,
+                );
+            }
+            run(inner, |e, now| e.handle_open_failed(now, id, permanent));
         }
     }
 }
 
-pub(crate) fn on_open(inner: &Rc<Inner>, id: SocketId, _ev: web_sys::Event) {
-    if let Some(s) = inner.slot.borrow().as_ref().filter(|s| s.id == id) {
-        *inner.protocol.borrow_mut() = s.ws.protocol();
-        *inner.extensions.borrow_mut() = s.ws.extensions();
-    }
+fn is_security_error(err: &JsValue) -> bool {
+    err.dyn_ref::<web_sys::DomException>()
+        .is_some_and(|d| d.name() == "SecurityError")
+}
+
+pub(crate) fn on_open(inner: &Rc<Inner>, id: SocketId, ev: web_sys::Event) {
+    inner.with(|s| {
+        if let Some(sl) = s.slot.as_ref().filter(|sl| sl.id == id) {
+            s.protocol = sl.ws.protocol();
+            s.extensions = sl.ws.extensions();
+        }
+    });
+    *inner.native.borrow_mut() = Some(ev);
     run(inner, |e, now| e.handle_open(now, id));
 }
 
+/// The socket's `onmessage` when Rust must see the message (see [`refresh_slow`]).
 pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
-    // Hot path (no pong matcher, no JSON mode): every message counts as a pong; the clock
-    // is read only when a pong is awaited; the browser's event goes to the listeners.
-    let plain = {
-        let o = inner.opts.borrow();
-        o.pong_message.is_none() && o.is_pong.is_none() && !o.json
-    };
-    if plain {
-        let was_awaiting = {
-            let mut e = inner.engine.borrow_mut();
-            let awaiting = e.pong_deadline().is_some();
-            let t = if awaiting { now() } else { 0 };
-            if !e.handle_message(t, id, true) {
-                return;
-            }
-            awaiting
-        };
-        if was_awaiting {
-            // The pong arrived: the next deadline is the next ping, and the JS fast path
-            // may take over again.
-            rearm(inner);
-            refresh_fast(inner);
-        }
-        dispatch_message(inner, &ev);
-        return;
-    }
-    let (pong_message, is_pong_fn, hide, json, route_by) = {
-        let o = inner.opts.borrow();
-        let route = o.route_by.clone();
-        if o.pong_message.is_none() && o.is_pong.is_none() {
-            (None, None, false, o.json, route)
-        } else {
-            (
-                o.pong_message.clone(),
-                o.is_pong.clone(),
-                o.hide_pongs,
-                o.json,
-                route,
-            )
-        }
-    };
-    let is_pong = match (&pong_message, &is_pong_fn) {
-        (_, Some(f)) => match f.call1(&JsValue::UNDEFINED, &ev) {
-            Ok(v) => v.is_truthy(),
-            Err(e) => {
-                listeners::report(&e);
-                false
-            }
-        },
-        (Some(p), None) => ev.data() == *p,
+    // User code first (isPong), with no borrow held.
+    let is_pong = match (&inner.opts.is_pong, &inner.opts.pong_message) {
+        (Some(f), _) => events::verdict(&inner.js, f, &ev) == 1,
+        (None, Some(p)) => ev.data() == *p,
         (None, None) => true,
     };
-    let (deliver, answered) = {
-        let mut e = inner.engine.borrow_mut();
-        let awaiting = e.pong_deadline().is_some();
-        let deliver = e.handle_message(now(), id, is_pong);
-        (deliver, awaiting && e.pong_deadline().is_none())
-    };
+    let (deliver_it, answered) = inner.with(|s| {
+        let awaiting = s.engine.pong_deadline().is_some();
+        let d = s.engine.handle_message(now(), id, is_pong);
+        (d, awaiting && s.engine.pong_deadline().is_none())
+    });
     if answered {
         rearm(inner);
-        refresh_fast(inner);
+        refresh_slow(inner);
     }
-    if !deliver || (hide && is_pong) {
-        return;
-    }
-    if !json {
-        dispatch_message(inner, &ev);
-        return;
-    }
-    // JSON mode: parse once (JS's own parser, no copy through Rust); a message that is not
-    // JSON still arrives, with `json` undefined, and raises `parse-error`.
-    let data = ev.data();
-    let mut parse_error = None;
-    let parsed = if data.is_string() {
-        match json_parse(&data) {
-            Ok(v) => v,
-            Err(e) => {
-                parse_error = Some(e);
-                JsValue::UNDEFINED
-            }
-        }
-    } else {
-        JsValue::UNDEFINED
-    };
-    let _ = Reflect::set(&ev, &JsValue::from_str("json"), &parsed);
-    dispatch_message(inner, &ev);
-    if let Some(error) = parse_error {
-        let e = custom("parse-error", &[("data", data), ("error", error)]);
-        dispatch_native(inner, "parse-error", &e);
-    } else if let Some(path) = route_by {
-        route(inner, &path, &parsed, &ev);
+    let hidden = inner.opts.hide_pongs && inner.opts.has_matcher() && is_pong;
+    if deliver_it && !hidden {
+        events::deliver_message(&inner.js, &ev);
     }
 }
 
-/// Calls the `on(route, …)` handlers for the value at `path` in `parsed`.
-fn route(inner: &Rc<Inner>, path: &[String], parsed: &JsValue, ev: &MessageEvent) {
-    let mut v = parsed.clone();
-    for seg in path {
-        if !v.is_object() {
-            return;
-        }
-        v = Reflect::get(&v, &JsValue::from_str(seg)).unwrap_or(JsValue::UNDEFINED);
-    }
-    let key = if let Some(s) = v.as_string() {
-        s
-    } else if let Some(n) = v.as_f64() {
-        crate::validate::number_key(n)
-    } else if let Some(b) = v.as_bool() {
-        b.to_string()
-    } else {
-        return;
-    };
-    let handlers: Vec<JsValue> = inner
-        .routes
-        .borrow()
-        .iter()
-        .find(|(r, _)| *r == key)
-        .map(|(_, hs)| hs.clone())
-        .unwrap_or_default();
-    let me = inner.me.borrow().clone();
-    for h in handlers {
-        if let Some(f) = h.dyn_ref::<Function>() {
-            if let Err(e) = f.call2(&me, parsed, ev) {
-                listeners::report(&e);
-            }
-        }
-    }
-}
-
-pub(crate) fn on_error(inner: &Rc<Inner>, id: SocketId, _ev: web_sys::Event) {
+pub(crate) fn on_error(inner: &Rc<Inner>, id: SocketId, ev: web_sys::Event) {
+    *inner.native.borrow_mut() = Some(ev);
     run(inner, |e, now| e.handle_error(now, id));
 }
 
 pub(crate) fn on_close(inner: &Rc<Inner>, id: SocketId, ev: CloseEvent) {
-    if !inner.engine.borrow().is_current(id) {
-        return;
-    }
-    // The socket is done: detach it now.
-    let old = take_slot(inner, id);
+    let old = inner.with(|s| {
+        if s.engine.is_current(id) {
+            Some(take_slot(s, id))
+        } else {
+            None
+        }
+    });
+    let Some(old) = old else { return };
+    // The socket is done: detach it now (outside the borrow).
     drop(old);
-    let verdict = {
-        let f = inner.opts.borrow().should_reconnect.clone();
-        f.map(|f| {
-            set_target(inner, &ev);
-            let me = inner.me.borrow().clone();
-            match f.call1(&me, &ev) {
-                Ok(v) => v.is_truthy(),
-                Err(e) => {
-                    listeners::report(&e);
-                    false
-                }
-            }
-        })
-    };
+    let verdict = inner
+        .opts
+        .should_reconnect
+        .as_ref()
+        .map(|f| events::verdict(&inner.js, f, &ev) == 1);
     let (code, reason, clean) = (ev.code(), ev.reason(), ev.was_clean());
+    *inner.native.borrow_mut() = Some(ev.into());
     run(inner, |e, now| {
         e.handle_close(now, id, code, &reason, clean, verdict)
     });
 }
 
-fn set_target(inner: &Inner, ev: &JsValue) {
-    if let Some(desc) = inner.target_desc.borrow().as_ref() {
-        let _: Object = Object::define_properties(ev.unchecked_ref(), desc);
+/// The socket's own event of this type for the input being handled, if there is one.
+fn take_native(inner: &Inner, ty: &str) -> Option<web_sys::Event> {
+    let mut n = inner.native.borrow_mut();
+    if n.as_ref().is_some_and(|e| e.type_() == ty) {
+        n.take()
+    } else {
+        None
     }
 }
 
-fn dispatch_native(inner: &Rc<Inner>, ty: &str, ev: &web_sys::Event) {
-    if !inner.listeners.borrow().has(ty) {
-        return;
-    }
-    set_target(inner, ev);
-    let me = inner.me.borrow().clone();
-    listeners::dispatch(&inner.listeners, ty, &me, ev);
-}
-
-/// The hot path: the browser's own `MessageEvent`, re-parented so that `target` is the
-/// client, to the `message` listeners.
-fn dispatch_message(inner: &Rc<Inner>, ev: &MessageEvent) {
-    if !inner.listeners.borrow().has("message") {
-        return;
-    }
-    let me = inner.me.borrow().clone();
-    if !me.is_undefined() {
-        retarget_message(&inner.fast, ev);
-    }
-    listeners::dispatch(&inner.listeners, "message", &me, ev);
-}
-
-fn custom(ty: &str, detail: &[(&str, JsValue)]) -> web_sys::Event {
+fn detail(fields: &[(&str, JsValue)]) -> JsValue {
     let d = Object::new();
-    for (k, v) in detail {
+    for (k, v) in fields {
         let _ = Reflect::set(&d, &JsValue::from_str(k), v);
     }
-    let init = web_sys::CustomEventInit::new();
-    init.set_detail(&d);
-    let ev = match web_sys::CustomEvent::new_with_event_init_dict(ty, &init) {
-        Ok(ev) => ev,
-        Err(_) => {
-            return web_sys::Event::new(ty).unwrap_or_else(|_| JsValue::NULL.unchecked_into())
-        }
-    };
-    // The detail's fields also sit on the event itself (`ev.attempt`, `ev.delay`, …).
-    for (k, v) in detail {
-        let _ = Reflect::set(&ev, &JsValue::from_str(k), v);
-    }
-    ev.unchecked_into()
+    d.into()
 }
 
-fn emit(inner: &Rc<Inner>, ev: Event<JsValue>) {
-    let (ty, event): (&str, Option<web_sys::Event>) = match ev {
+/// Delivers one application event (user code runs here; no borrow is held).
+fn deliver(inner: &Rc<Inner>, ev: Event<JsValue>) {
+    let js = &inner.js;
+    match ev {
         Event::StateChange { from, to } => {
-            let ty = "statechange";
-            if inner.listeners.borrow().has(ty) {
-                let e = custom(
-                    ty,
-                    &[
-                        ("from", JsValue::from_str(from.name())),
-                        ("to", JsValue::from_str(to.name())),
-                    ],
-                );
-                dispatch_native(inner, ty, &e);
-            }
+            // A client closed for good may be collected (as a closed native socket may);
+            // one that connects again is kept alive while it has listeners.
             if to == Phase::Closed {
-                // Closed for good: stop keeping the JS object alive (it may be collected
-                // now, as a closed native socket may). `reconnect()` binds it again.
-                *inner.me.borrow_mut() = Rc::new(JsValue::UNDEFINED);
-                *inner.target_desc.borrow_mut() = None;
-                refresh_fast(inner);
+                events::set_alive(js, false);
+            } else if from == Phase::Closed {
+                events::set_alive(js, true);
             }
-            return;
+            events::deliver_custom(
+                js,
+                "statechange",
+                &detail(&[
+                    ("from", JsValue::from_str(from.name())),
+                    ("to", JsValue::from_str(to.name())),
+                ]),
+            );
         }
-        Event::Open => ("open", web_sys::Event::new("open").ok()),
-        Event::Error => ("error", web_sys::Event::new("error").ok()),
+        Event::Open => {
+            let e = take_native(inner, "open").or_else(|| web_sys::Event::new("open").ok());
+            if let Some(e) = e {
+                events::deliver(js, &e);
+            }
+            // The backlog goes after what `open` listeners sent (auth first).
+            let backlog = inner.with(|s| s.engine.take_backlog());
+            for m in backlog {
+                let open = inner.with(|s| match s.slot.as_ref() {
+                    Some(sl) => {
+                        let _ = send_raw(&sl.ws, &m);
+                        true
+                    }
+                    None => false,
+                });
+                if !open {
+                    break;
+                }
+            }
+        }
+        Event::Error => {
+            let e = take_native(inner, "error").or_else(|| web_sys::Event::new("error").ok());
+            if let Some(e) = e {
+                events::deliver(js, &e);
+            }
+        }
         Event::Close {
             code,
             reason,
             was_clean,
-        } => {
-            let init = web_sys::CloseEventInit::new();
-            init.set_code(code);
-            init.set_reason(&reason);
-            init.set_was_clean(was_clean);
-            (
-                "close",
-                CloseEvent::new_with_event_init_dict("close", &init)
-                    .ok()
-                    .map(|e| e.unchecked_into()),
-            )
+        } => match take_native(inner, "close") {
+            Some(e) => events::deliver(js, &e),
+            None => events::deliver_close(js, code, &reason, was_clean),
+        },
+        Event::Reconnect { attempt } => {
+            events::deliver_custom(js, "reconnect", &detail(&[("attempt", attempt.into())]))
         }
-        Event::Reconnect { attempt } => (
-            "reconnect",
-            Some(custom("reconnect", &[("attempt", attempt.into())])),
-        ),
-        Event::Reconnecting { attempt, delay } => (
+        Event::Reconnecting { attempt, delay } => events::deliver_custom(
+            js,
             "reconnecting",
-            Some(custom(
-                "reconnecting",
-                &[
-                    ("attempt", attempt.into()),
-                    ("delay", (delay as f64).into()),
-                ],
-            )),
+            &detail(&[
+                ("attempt", attempt.into()),
+                ("delay", (delay as f64).into()),
+            ]),
         ),
-        Event::HeartbeatTimeout => ("heartbeat-timeout", Some(custom("heartbeat-timeout", &[]))),
-        Event::ReconnectFailed { attempts } => (
+        Event::HeartbeatTimeout => {
+            events::deliver_custom(js, "heartbeat-timeout", &JsValue::UNDEFINED)
+        }
+        Event::ReconnectFailed { attempts } => events::deliver_custom(
+            js,
             "reconnect-failed",
-            Some(custom("reconnect-failed", &[("attempts", attempts.into())])),
+            &detail(&[("attempts", attempts.into())]),
         ),
-        Event::QueueOverflow { data } => (
-            "queue-overflow",
-            Some(custom("queue-overflow", &[("data", data)])),
-        ),
-    };
-    if let Some(e) = event {
-        dispatch_native(inner, ty, &e);
+        Event::QueueOverflow { data } => {
+            events::deliver_custom(js, "queue-overflow", &detail(&[("data", data)]))
+        }
     }
 }
 

@@ -45,6 +45,7 @@ impl SocketSlot {
     /// socket does not keep the client alive).
     pub(crate) fn open(
         inner: &Weak<Inner>,
+        js: &js_sys::Object,
         id: SocketId,
         url: &str,
         protocols: &js_sys::Array,
@@ -57,9 +58,8 @@ impl SocketSlot {
         let onerror = handler(inner, id, super::on_error);
         let onclose = handler(inner, id, super::on_close);
         ws.set_onopen(Some(onopen.as_ref().unchecked_ref()));
-        // The JS handler calls `onmessage` (Rust) only when the fast path is off.
-        let fast_state = inner.upgrade().map(|i| i.fast.clone()).unwrap_or_default();
-        let handler = super::make_message_handler(&fast_state, onmessage.as_ref());
+        // The JS handler calls `onmessage` (Rust) only while Rust must see messages.
+        let handler = super::events::make_message_handler(js, onmessage.as_ref());
         ws.set_onmessage(Some(&handler));
         ws.set_onerror(Some(onerror.as_ref().unchecked_ref()));
         ws.set_onclose(Some(onclose.as_ref().unchecked_ref()));

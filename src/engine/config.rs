@@ -70,10 +70,12 @@ pub struct Config {
     pub connect_timeout: u64,
     /// After the user's `close()`, a socket whose close event has not come after this long
     /// (a dead peer never answers the closing handshake) is dropped and reported closed
-    /// (1006). 0 = wait for the browser, as a native socket does.
-    pub close_timeout: u64,
+    /// (1006). 0 = wait for the browser, as a native socket does. `None`: derived
+    /// ([`Config::close_timeout_ms`]: 5000, or 0 without a heartbeat).
+    pub close_timeout: Option<u64>,
     /// Messages kept while not open (0 = native behaviour: throw while CONNECTING).
-    pub max_queued: usize,
+    /// `None`: derived ([`Config::max_queued_len`]: 1000, or 0 with `reconnect: false`).
+    pub max_queued: Option<usize>,
     /// Bytes kept while not open.
     pub max_queued_bytes: usize,
     /// What happens when the queue is full.
@@ -92,8 +94,8 @@ impl Default for Config {
             jitter: false,
             max_retries: None,
             connect_timeout: 0,
-            close_timeout: DEFAULT_CLOSE_TIMEOUT_MS,
-            max_queued: DEFAULT_MAX_QUEUED,
+            close_timeout: None,
+            max_queued: None,
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
             overflow: OverflowPolicy::DropOldest,
         }
@@ -156,6 +158,27 @@ impl core::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Config {
+    /// The close timeout in force: the explicit value, else [`DEFAULT_CLOSE_TIMEOUT_MS`],
+    /// or 0 when the heartbeat is off (the client is then a plain socket and waits for
+    /// the browser, as natively). The one place this default is derived, for JS and Rust.
+    pub fn close_timeout_ms(&self) -> u64 {
+        match self.close_timeout {
+            Some(v) => v,
+            None if self.ping_interval == 0 => 0,
+            None => DEFAULT_CLOSE_TIMEOUT_MS,
+        }
+    }
+
+    /// The queue bound in force: the explicit value, else [`DEFAULT_MAX_QUEUED`], or 0
+    /// (native `send`: `InvalidStateError` while CONNECTING) with `reconnect: false`.
+    pub fn max_queued_len(&self) -> usize {
+        match self.max_queued {
+            Some(v) => v,
+            None if !self.reconnect => 0,
+            None => DEFAULT_MAX_QUEUED,
+        }
+    }
+
     /// Checks every field; the message names the option and the allowed range.
     pub fn validate(&self) -> Result<(), Error> {
         let delay = |name: &str, v: u64, min: u64| {
@@ -175,7 +198,7 @@ impl Config {
         delay("reconnectDelay", self.reconnect_delay, 0)?;
         delay("maxReconnectDelay", self.max_reconnect_delay, 0)?;
         delay("connectTimeout", self.connect_timeout, 0)?;
-        delay("closeTimeout", self.close_timeout, 0)?;
+        delay("closeTimeout", self.close_timeout.unwrap_or(0), 0)?;
         if !(self.backoff_factor.is_finite() && (1.0..=100.0).contains(&self.backoff_factor)) {
             return Err(Error::new(
                 ErrorKind::Range,
@@ -201,6 +224,30 @@ mod tests {
         assert_eq!(c.reconnect_delay, 15_000);
         assert!(c.reconnect);
         assert!(c.validate().is_ok());
+        assert_eq!(c.close_timeout_ms(), 5_000);
+        assert_eq!(c.max_queued_len(), 1_000);
+    }
+
+    #[test]
+    fn defaults_are_derived_in_config_for_js_and_rust_alike() {
+        // A plain socket: no heartbeat → wait for the browser's close; no reconnect → no queue.
+        let c = Config {
+            ping_interval: 0,
+            reconnect: false,
+            ..Config::default()
+        };
+        assert_eq!(c.close_timeout_ms(), 0);
+        assert_eq!(c.max_queued_len(), 0);
+        // Explicit values win.
+        let c = Config {
+            ping_interval: 0,
+            reconnect: false,
+            close_timeout: Some(7),
+            max_queued: Some(3),
+            ..Config::default()
+        };
+        assert_eq!(c.close_timeout_ms(), 7);
+        assert_eq!(c.max_queued_len(), 3);
     }
 
     #[test]

@@ -128,10 +128,15 @@ pub enum Event<P> {
     },
 }
 
-/// What the shell must do.
+/// I/O the shell must perform, in order, before any application event of the same
+/// transition is delivered (quinn-proto's `poll_transmit` / `poll_timeout`, as opposed to
+/// its `poll` for application events).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Action<P> {
-    /// Create a new socket with this id.
+pub enum Io {
+    /// Create a new socket with this id. The shell answers with
+    /// [`Engine::handle_created`] once the socket exists, or [`Engine::handle_open_failed`]
+    /// if it could not be created (a `url` function threw or returned garbage, the
+    /// browser's constructor threw).
     OpenSocket(SocketId),
     /// Start the closing handshake on this socket and keep listening for its close event.
     CloseSocket {
@@ -154,11 +159,6 @@ pub enum Action<P> {
     },
     /// Send the heartbeat message on the current socket.
     SendPing,
-    /// The socket just opened and messages are queued: call [`Engine::take_backlog`] and
-    /// send them (after the `Open` event, so `open` listeners' sends go first).
-    Flush(SocketId),
-    /// Tell the application.
-    Emit(Event<P>),
 }
 
 /// What `send` decided.
@@ -212,15 +212,19 @@ pub struct Engine<P> {
     failed: bool,
     online: bool,
     hb: Heartbeat,
+    /// The shell has created the current socket (false while a `url` function is still
+    /// pending): only then can a close event ever come for it.
+    created: bool,
     queue: Queue<P>,
-    actions: VecDeque<Action<P>>,
+    io: VecDeque<Io>,
+    events: VecDeque<Event<P>>,
     rng: u64,
 }
 
 impl<P> Engine<P> {
     /// A new engine. `seed` feeds the jitter's random source (any value; 0 is remapped).
     pub fn new(cfg: Config, seed: u64) -> Self {
-        let queue = Queue::new(cfg.max_queued, cfg.max_queued_bytes, cfg.overflow);
+        let queue = Queue::new(cfg.max_queued_len(), cfg.max_queued_bytes, cfg.overflow);
         Self {
             cfg,
             phase: Phase::Idle,
@@ -235,8 +239,10 @@ impl<P> Engine<P> {
             failed: false,
             online: true,
             hb: Heartbeat::IDLE,
+            created: false,
             queue,
-            actions: VecDeque::new(),
+            io: VecDeque::new(),
+            events: VecDeque::new(),
             rng: seed | 1,
         }
     }
@@ -320,9 +326,20 @@ impl<P> Engine<P> {
         &self.queue
     }
 
-    /// The next action for the shell.
-    pub fn poll_action(&mut self) -> Option<Action<P>> {
-        self.actions.pop_front()
+    /// The next I/O item for the shell. Drain these (and re-arm the timer from
+    /// [`Engine::poll_timeout`]) before delivering events with [`Engine::poll_event`].
+    pub fn poll_io(&mut self) -> Option<Io> {
+        self.io.pop_front()
+    }
+
+    /// The next application event, once every I/O item has been applied.
+    pub fn poll_event(&mut self) -> Option<Event<P>> {
+        self.events.pop_front()
+    }
+
+    /// Whether the current socket exists (false while its `url` function is pending).
+    pub fn socket_created(&self) -> bool {
+        self.created
     }
 
     /// The one deadline the shell must arm a timer for.
@@ -337,7 +354,7 @@ impl<P> Engine<P> {
     }
 
     fn emit(&mut self, e: Event<P>) {
-        self.actions.push_back(Action::Emit(e));
+        self.events.push_back(e);
     }
 
     fn set_phase(&mut self, to: Phase) {
@@ -352,6 +369,7 @@ impl<P> Engine<P> {
         self.next_socket += 1;
         let id = SocketId(self.next_socket);
         self.socket = Some(id);
+        self.created = false;
         self.failed = false;
         self.reconnect_at = None;
         self.connect_rearmed = false;
@@ -363,7 +381,33 @@ impl<P> Engine<P> {
             ..Heartbeat::IDLE
         };
         self.set_phase(Phase::Connecting);
-        self.actions.push_back(Action::OpenSocket(id));
+        self.io.push_back(Io::OpenSocket(id));
+    }
+
+    /// The shell created the socket for `socket` (after [`Io::OpenSocket`]).
+    pub fn handle_created(&mut self, socket: SocketId) {
+        if self.is_current(socket) {
+            self.created = true;
+        }
+    }
+
+    /// The shell could not create the socket for `socket`: the attempt failed before a
+    /// socket existed. Reported as a failed connection (`error`, then `close` 1006);
+    /// `permanent` (the browser refused the URL itself, e.g. a mixed-content
+    /// `SecurityError`) ends reconnecting, otherwise the reconnect policy applies.
+    pub fn handle_open_failed(&mut self, now: Millis, socket: SocketId, permanent: bool) {
+        if !self.is_current(socket) || self.created || self.phase != Phase::Connecting {
+            return;
+        }
+        self.failed = true;
+        self.emit(Event::Error);
+        self.socket = None;
+        self.emit(Event::Close {
+            code: CLOSE_ABNORMAL,
+            reason: String::new(),
+            was_clean: false,
+        });
+        self.after_close(now, !permanent);
     }
 
     /// Starts the first connection (the constructor calls this).
@@ -390,9 +434,6 @@ impl<P> Engine<P> {
             self.emit(Event::Reconnect {
                 attempt: reconnected,
             });
-        }
-        if !self.queue.is_empty() {
-            self.actions.push_back(Action::Flush(socket));
         }
     }
 
@@ -456,6 +497,7 @@ impl<P> Engine<P> {
         self.hb.pong_deadline = None;
         self.connect_deadline = None;
         self.close_deadline = None;
+        self.created = false;
         if self.user_close || self.phase == Phase::Closing || !self.cfg.reconnect || !retry {
             self.attempt = 0;
             self.set_phase(Phase::Closed);
@@ -557,7 +599,7 @@ impl<P> Engine<P> {
                 // The peer never answered the closing handshake: stop waiting for it.
                 self.close_deadline = None;
                 if let Some(socket) = self.socket.take() {
-                    self.actions.push_back(Action::DropSocket {
+                    self.io.push_back(Io::DropSocket {
                         socket,
                         code: CLOSE_NORMAL,
                         reason: "close timeout",
@@ -587,7 +629,7 @@ impl<P> Engine<P> {
     }
 
     fn ping(&mut self, now: Millis) {
-        self.actions.push_back(Action::SendPing);
+        self.io.push_back(Io::SendPing);
         self.hb.last_ping = Some(now);
         self.hb.pong_deadline = Some(now + self.cfg.pong_timeout);
         self.hb.rearmed = false;
@@ -601,7 +643,8 @@ impl<P> Engine<P> {
         let Some(socket) = self.socket.take() else {
             return;
         };
-        self.actions.push_back(Action::DropSocket {
+        self.created = false;
+        self.io.push_back(Io::DropSocket {
             socket,
             code,
             reason,
@@ -625,16 +668,30 @@ impl<P> Engine<P> {
         self.reconnect_at = None;
         self.attempt = 0;
         match self.phase {
+            Phase::Connecting if !self.created => {
+                // No socket exists yet (its `url` function is pending): fail the attempt
+                // as a native close() while CONNECTING does (`error`, then `close` 1006).
+                self.socket = None;
+                self.failed = true;
+                self.set_phase(Phase::Closing);
+                self.emit(Event::Error);
+                self.emit(Event::Close {
+                    code: CLOSE_ABNORMAL,
+                    reason: String::new(),
+                    was_clean: false,
+                });
+                self.after_close(now, false);
+            }
             Phase::Connecting | Phase::Open => {
                 if let Some(socket) = self.socket {
-                    self.actions.push_back(Action::CloseSocket {
+                    self.io.push_back(Io::CloseSocket {
                         socket,
                         code,
                         reason: reason.to_owned(),
                     });
                 }
-                self.close_deadline =
-                    (self.cfg.close_timeout > 0).then(|| now + self.cfg.close_timeout);
+                let t = self.cfg.close_timeout_ms();
+                self.close_deadline = (t > 0).then(|| now.saturating_add(t));
                 self.set_phase(Phase::Closing);
             }
             Phase::Idle | Phase::Waiting => self.set_phase(Phase::Closed),
@@ -728,10 +785,11 @@ impl<P> Engine<P> {
         }
     }
 
-    /// After [`Action::Flush`]: the queued messages to send now, in order (empty if the
-    /// socket is no longer the open one).
-    pub fn take_backlog(&mut self, socket: SocketId) -> Vec<P> {
-        if self.phase != Phase::Open || !self.is_current(socket) {
+    /// After the [`Event::Open`] event has been delivered (so that what `open` listeners
+    /// sent went first: auth before the backlog): the queued messages to send now, in
+    /// order. Empty unless the client is still open.
+    pub fn take_backlog(&mut self) -> Vec<P> {
+        if self.phase != Phase::Open || self.socket.is_none() {
             return Vec::new();
         }
         self.queue.drain()

@@ -33,6 +33,12 @@ enum Op {
     LateFire(u64),
     /// A stale socket (one before the current) delivers an event.
     Stale,
+    /// The shell finishes creating the pending socket (its `url` function resolved).
+    Created,
+    /// The shell could not create the pending socket.
+    OpenFailed {
+        permanent: bool,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -49,6 +55,8 @@ fn op() -> impl Strategy<Value = Op> {
         4 => prop_oneof![0u64..100, 0u64..40_000, 0u64..10_000_000].prop_map(Op::Tick),
         1 => (0u64..200_000).prop_map(Op::LateFire),
         1 => Just(Op::Stale),
+        4 => Just(Op::Created),
+        1 => any::<bool>().prop_map(|permanent| Op::OpenFailed { permanent }),
     ]
 }
 
@@ -62,13 +70,13 @@ fn config() -> impl Strategy<Value = Config> {
         any::<bool>(),
         prop::option::of(0u32..5),
         prop::sample::select(vec![0u64, 500, 3_000]),
-        0usize..6,
+        prop::option::of(0usize..6),
         prop::sample::select(vec![
             OverflowPolicy::DropOldest,
             OverflowPolicy::DropNewest,
             OverflowPolicy::Error,
         ]),
-        prop::sample::select(vec![0u64, 300, 5_000]),
+        prop::option::of(prop::sample::select(vec![0u64, 300, 5_000])),
     )
         .prop_map(
             |(ping, pong, reconnect, delay, factor, jitter, retries, ct, mq, overflow, close)| {
@@ -119,32 +127,59 @@ proptest! {
         let mut user_closed = false;
         let mut fates: BTreeMap<u64, Fate> = BTreeMap::new();
         let mut next_msg = 0u64;
+        let mut pending: Option<SocketId> = None;
 
         let drain = |e: &mut Engine<u64>, live: &mut BTreeSet<SocketId>, all: &mut Vec<SocketId>,
-                         closes: &mut usize, fates: &mut BTreeMap<u64, Fate>, user_closed: bool|
+                         closes: &mut usize, fates: &mut BTreeMap<u64, Fate>, user_closed: bool,
+                         pending: &mut Option<SocketId>|
          -> Result<(), TestCaseError> {
-            while let Some(a) = e.poll_action() {
-                match a {
-                    Action::OpenSocket(id) => {
+            // The shell's order: every I/O item of the transition, then the events.
+            while let Some(io) = e.poll_io() {
+                match io {
+                    Io::OpenSocket(id) => {
                         prop_assert!(!user_closed, "a socket opened after a user close");
                         live.insert(id);
                         all.push(id);
+                        *pending = Some(id);
                     }
-                    Action::DropSocket { socket, .. } => {
+                    Io::DropSocket { socket, .. } => {
                         live.remove(&socket);
                     }
-                    Action::Flush(id) => {
-                        for m in e.take_backlog(id) {
+                    _ => {}
+                }
+            }
+            while let Some(ev) = e.poll_event() {
+                match ev {
+                    Event::Open => {
+                        for m in e.take_backlog() {
                             prop_assert_eq!(fates.insert(m, Fate::Sent), Some(Fate::Pending));
                         }
                     }
-                    Action::Emit(Event::QueueOverflow { data }) => {
+                    Event::QueueOverflow { data } => {
                         let prev = fates.insert(data, Fate::Dropped);
                         prop_assert!(prev == Some(Fate::Pending) || prev.is_none(), "dropped twice: {:?}", prev);
                     }
-                    Action::Emit(Event::Close { .. }) => *closes += 1,
+                    Event::Close { .. } => *closes += 1,
                     _ => {}
                 }
+            }
+            // A socket still pending in the shell (never created) that is no longer current
+            // is abandoned by the shell: it never exists.
+            if let Some(p) = *pending {
+                if e.socket() != Some(p) || e.socket_created() {
+                    if e.socket() != Some(p) {
+                        live.remove(&p);
+                    }
+                    *pending = None;
+                }
+            }
+            // Liveness: a client closing either still has a real socket whose close event
+            // will come, or a deadline that ends the wait.
+            if e.phase() == Phase::Closing {
+                prop_assert!(
+                    (e.socket().is_some() && e.socket_created()) || e.poll_timeout().is_some(),
+                    "closing with neither a socket nor a deadline"
+                );
             }
             // At most one socket open or connecting.
             prop_assert!(live.len() <= 1, "two live sockets: {:?}", live);
@@ -153,15 +188,26 @@ proptest! {
             }
             Ok(())
         };
-        drain(&mut e, &mut live, &mut all_sockets, &mut closes_heard, &mut fates, user_closed)?;
+        drain(&mut e, &mut live, &mut all_sockets, &mut closes_heard, &mut fates, user_closed, &mut pending)?;
 
         for op in ops {
+            // Only a socket the shell created delivers browser events.
             let cur = e.socket();
+            let real = cur.filter(|_| e.socket_created());
             match op {
-                Op::Open => if let Some(s) = cur { e.handle_open(now, s) },
-                Op::Message { pong } => if let Some(s) = cur { e.handle_message(now, s, pong); },
-                Op::Error => if let Some(s) = cur { e.handle_error(now, s) },
-                Op::Close { code } => if let Some(s) = cur {
+                Op::Created => if let Some(s) = cur { e.handle_created(s) },
+                Op::OpenFailed { permanent } => if let Some(s) = cur {
+                    let created = e.socket_created();
+                    e.handle_open_failed(now, s, permanent);
+                    if !created {
+                        prop_assert!(e.socket() != Some(s), "a failed open left its socket current");
+                        live.remove(&s);
+                    }
+                },
+                Op::Open => if let Some(s) = real { e.handle_open(now, s) },
+                Op::Message { pong } => if let Some(s) = real { e.handle_message(now, s, pong); },
+                Op::Error => if let Some(s) = real { e.handle_error(now, s) },
+                Op::Close { code } => if let Some(s) = real {
                     e.handle_close(now, s, code, "", false, None);
                     live.remove(&s);
                 },
@@ -214,7 +260,7 @@ proptest! {
                     }
                 }
             }
-            drain(&mut e, &mut live, &mut all_sockets, &mut closes_heard, &mut fates, user_closed)?;
+            drain(&mut e, &mut live, &mut all_sockets, &mut closes_heard, &mut fates, user_closed, &mut pending)?;
             // After handling, the one deadline is never in the past (a due timer was fired),
             // and a deadline due right now (a zero delay) makes progress when it fires.
             if matches!(op, Op::Tick(_) | Op::LateFire(_)) {
@@ -223,12 +269,12 @@ proptest! {
                     if d == now {
                         let phase = e.phase();
                         e.handle_timeout(now);
-                        drain(&mut e, &mut live, &mut all_sockets, &mut closes_heard, &mut fates, user_closed)?;
+                        drain(&mut e, &mut live, &mut all_sockets, &mut closes_heard, &mut fates, user_closed, &mut pending)?;
                         prop_assert!(e.phase() != phase || e.poll_timeout() != Some(now), "a timer due now made no progress");
                     }
                 }
             }
-            prop_assert!(e.queue().len() <= cfg.max_queued);
+            prop_assert!(e.queue().len() <= cfg.max_queued_len());
             prop_assert!(closes_heard <= all_sockets.len(), "more close events than sockets");
         }
         // Every message was sent exactly once, reported dropped, refused, discarded, or is

@@ -50,9 +50,11 @@ impl<P> Queue<P> {
     /// `true` if it is the new message itself; `Err` under the `error` policy.
     pub fn push(&mut self, data: P, bytes: usize) -> Result<Vec<(P, bool)>, Error> {
         let fits_alone = bytes <= self.max_bytes;
-        let fits_now = self.items.len() < self.max_len && self.bytes + bytes <= self.max_bytes;
+        // Byte counts saturate: a Blob over 4 GiB must not wrap the bound (32-bit wasm).
+        let fits_now =
+            self.items.len() < self.max_len && self.bytes.saturating_add(bytes) <= self.max_bytes;
         if fits_now {
-            self.bytes += bytes;
+            self.bytes = self.bytes.saturating_add(bytes);
             self.items.push_back((data, bytes));
             return Ok(Vec::new());
         }
@@ -72,16 +74,18 @@ impl<P> Queue<P> {
             OverflowPolicy::DropOldest if !fits_alone => Ok(vec![(data, true)]),
             OverflowPolicy::DropOldest => {
                 let mut dropped = Vec::new();
-                while self.items.len() >= self.max_len || self.bytes + bytes > self.max_bytes {
+                while self.items.len() >= self.max_len
+                    || self.bytes.saturating_add(bytes) > self.max_bytes
+                {
                     match self.items.pop_front() {
                         Some((d, b)) => {
-                            self.bytes -= b;
+                            self.bytes = self.bytes.saturating_sub(b);
                             dropped.push((d, false));
                         }
                         None => break,
                     }
                 }
-                self.bytes += bytes;
+                self.bytes = self.bytes.saturating_add(bytes);
                 self.items.push_back((data, bytes));
                 Ok(dropped)
             }

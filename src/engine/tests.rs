@@ -3,6 +3,53 @@
 
 use super::*;
 
+/// What the shell observes, in order: the engine's I/O of a transition first, then its
+/// events; `Flush` marks where the shell takes the backlog (after delivering `Open`).
+#[derive(Clone, Debug, PartialEq)]
+enum Action<P> {
+    OpenSocket(SocketId),
+    CloseSocket {
+        socket: SocketId,
+        code: Option<u16>,
+        reason: String,
+    },
+    DropSocket {
+        socket: SocketId,
+        code: u16,
+        reason: &'static str,
+    },
+    SendPing,
+    Flush(SocketId),
+    Emit(Event<P>),
+}
+
+impl<P> From<Io> for Action<P> {
+    fn from(io: Io) -> Self {
+        match io {
+            Io::OpenSocket(id) => Action::OpenSocket(id),
+            Io::CloseSocket {
+                socket,
+                code,
+                reason,
+            } => Action::CloseSocket {
+                socket,
+                code,
+                reason,
+            },
+            Io::DropSocket {
+                socket,
+                code,
+                reason,
+            } => Action::DropSocket {
+                socket,
+                code,
+                reason,
+            },
+            Io::SendPing => Action::SendPing,
+        }
+    }
+}
+
 type Act = Action<String>;
 
 /// A simulated clock driving one engine, recording every action with its time.
@@ -28,9 +75,23 @@ impl Sim {
         Self::new(Config::default())
     }
 
+    /// As the shell does: every I/O item first (sockets are created at once), then the
+    /// events; after `Open` the shell takes the backlog (marked `Flush`; tests take it).
     fn drain(&mut self) {
-        while let Some(a) = self.e.poll_action() {
-            self.log.push((self.now, a));
+        while let Some(io) = self.e.poll_io() {
+            if let Io::OpenSocket(id) = io {
+                self.e.handle_created(id);
+            }
+            self.log.push((self.now, io.into()));
+        }
+        while let Some(ev) = self.e.poll_event() {
+            let open = ev == Event::Open;
+            self.log.push((self.now, Action::Emit(ev)));
+            if open && !self.e.queue().is_empty() {
+                if let Some(s) = self.e.socket() {
+                    self.log.push((self.now, Action::Flush(s)));
+                }
+            }
         }
     }
 
@@ -577,8 +638,7 @@ fn queue_keeps_order_across_a_reconnect_and_open_listeners_go_first() {
         s.e.send("auth".into(), 4, true),
         Ok(SendOutcome::SendNow("auth".into()))
     );
-    let sock = s.sock();
-    assert_eq!(s.e.take_backlog(sock), vec!["m0", "m1", "m2", "m3", "m4"]);
+    assert_eq!(s.e.take_backlog(), vec!["m0", "m1", "m2", "m3", "m4"]);
     assert!(s.e.queue().is_empty());
     // Drop, queue more, reconnect: order kept.
     s.server_close(1006);
@@ -587,14 +647,13 @@ fn queue_keeps_order_across_a_reconnect_and_open_listeners_go_first() {
     }
     s.run_until(s.now + 15_000);
     s.open();
-    let sock = s.sock();
-    assert_eq!(s.e.take_backlog(sock), vec!["m5", "m6", "m7"]);
+    assert_eq!(s.e.take_backlog(), vec!["m5", "m6", "m7"]);
 }
 
 #[test]
 fn max_queued_zero_is_native_send_semantics() {
     let mut s = Sim::new(Config {
-        max_queued: 0,
+        max_queued: Some(0),
         ..Config::default()
     });
     let e = s.e.send("x".into(), 1, true).unwrap_err();
@@ -623,7 +682,7 @@ fn overflow_policies_report_exactly_the_dropped_messages() {
             .collect()
     };
     let cfg = |overflow| Config {
-        max_queued: 3,
+        max_queued: Some(3),
         max_queued_bytes: 100,
         overflow,
         ..Config::default()
@@ -683,7 +742,7 @@ fn random_inputs_keep_invariants() {
             jitter: next(2) == 0,
             max_retries: [None, Some(0), Some(3)][next(3) as usize],
             connect_timeout: [0, 2_000][next(2) as usize],
-            max_queued: next(5) as usize,
+            max_queued: Some(next(5) as usize),
             ..Config::default()
         };
         let mut s = Sim::new(cfg);
@@ -748,7 +807,7 @@ fn random_inputs_keep_invariants() {
                     "case {case}: stale deadline"
                 );
             }
-            assert!(s.e.queue().len() <= s.e.config().max_queued);
+            assert!(s.e.queue().len() <= s.e.config().max_queued_len());
         }
         // Every socket is closed at most once towards the user.
         assert!(closes_heard <= opened_sockets, "case {case}");
@@ -794,11 +853,119 @@ fn a_user_close_on_a_dead_link_is_reported_after_close_timeout() {
     assert_eq!(s.opens().len(), 1, "no reconnect after a user close");
     // With close_timeout 0 the engine waits for the browser, as a native socket.
     let mut s = Sim::new(Config {
-        close_timeout: 0,
+        close_timeout: Some(0),
         ..Config::default()
     });
     s.open();
     s.e.close(0, None, "");
     s.drain();
     assert_eq!(s.e.poll_timeout(), None);
+}
+
+/// Regression (issue 10, finding 2): `close()` while the socket's `url` function is still
+/// pending used to leave the client CLOSING forever (no socket, so no close event; or a
+/// spurious 1006 after closeTimeout). Now it fails the attempt at once, as a native
+/// close() while CONNECTING does: `error`, then `close` 1006, then CLOSED.
+#[test]
+fn user_close_while_the_socket_is_still_pending_closes_at_once() {
+    for close_timeout in [Some(0), None] {
+        let mut e: Engine<String> = Engine::new(
+            Config {
+                close_timeout,
+                ..Config::default()
+            },
+            1,
+        );
+        e.connect(0);
+        let Some(Io::OpenSocket(id)) = e.poll_io() else {
+            panic!("no OpenSocket")
+        };
+        while e.poll_event().is_some() {}
+        // The shell has not created the socket yet (async url function).
+        e.close(10, Some(1000), "bye");
+        assert_eq!(e.poll_io(), None, "nothing to close: no socket exists");
+        let evs: Vec<_> = std::iter::from_fn(|| e.poll_event())
+            .filter(|ev| !matches!(ev, Event::StateChange { .. }))
+            .collect();
+        assert_eq!(
+            evs,
+            vec![
+                Event::Error,
+                Event::Close {
+                    code: CLOSE_ABNORMAL,
+                    reason: String::new(),
+                    was_clean: false
+                }
+            ]
+        );
+        assert_eq!(e.phase(), Phase::Closed);
+        assert_eq!(e.poll_timeout(), None);
+        // The url function resolves later: the shell must not create it.
+        e.handle_created(id);
+        assert!(!e.is_current(id));
+        assert_eq!(e.phase(), Phase::Closed);
+    }
+}
+
+/// Finding 4: an attempt that fails before a socket exists is a failed connection for the
+/// reconnect policy (never a tight loop), and a permanent refusal ends reconnecting.
+#[test]
+fn an_open_that_fails_before_a_socket_exists_follows_the_policy() {
+    let mut s = Sim::defaults();
+    // Sim creates sockets at once; start a fresh engine that does not.
+    let mut e: Engine<String> = Engine::new(Config::default(), 1);
+    e.connect(0);
+    let Some(Io::OpenSocket(id)) = e.poll_io() else {
+        panic!()
+    };
+    e.handle_open_failed(5, id, false);
+    assert_eq!(e.phase(), Phase::Waiting);
+    assert_eq!(e.poll_timeout(), Some(5 + 15_000));
+    let mut e: Engine<String> = Engine::new(Config::default(), 1);
+    e.connect(0);
+    let Some(Io::OpenSocket(id)) = e.poll_io() else {
+        panic!()
+    };
+    e.handle_open_failed(5, id, true);
+    assert_eq!(e.phase(), Phase::Closed);
+    assert_eq!(e.poll_timeout(), None);
+    // A created socket's failures come as browser events instead: ignored here.
+    s.e.handle_open_failed(0, s.sock(), true);
+    assert_eq!(s.e.phase(), Phase::Connecting);
+}
+
+/// The event flow: the I/O of a transition comes out before its application events, so a
+/// listener always sees the transition applied (the socket already dropped, the timer set).
+#[test]
+fn io_of_a_transition_is_applied_before_its_events_are_delivered() {
+    let mut s = Sim::defaults();
+    s.open();
+    s.run_until(35_000);
+    let drop_at = s
+        .log
+        .iter()
+        .position(|(_, a)| matches!(a, Action::DropSocket { .. }))
+        .unwrap();
+    let timeout_at = s
+        .log
+        .iter()
+        .position(|(_, a)| *a == Action::Emit(Event::HeartbeatTimeout))
+        .unwrap();
+    assert!(drop_at < timeout_at);
+    // While the events are being delivered, the engine is already in its new state.
+    assert_eq!(s.e.phase(), Phase::Waiting);
+}
+
+/// Finding 3: byte counts saturate instead of wrapping (a Blob over 4 GiB on wasm32).
+#[test]
+fn queue_byte_counts_saturate() {
+    let mut q: Queue<u8> = Queue::new(10, usize::MAX - 1, OverflowPolicy::DropOldest);
+    assert!(q.push(1, usize::MAX - 2).unwrap().is_empty());
+    // Would wrap to a small number without saturation and be let in.
+    let dropped = q.push(2, 5).unwrap();
+    assert_eq!(dropped, vec![(1, false)]);
+    assert_eq!(q.bytes(), 5);
+    let mut q: Queue<u8> = Queue::new(10, 100, OverflowPolicy::DropNewest);
+    assert_eq!(q.push(1, usize::MAX).unwrap(), vec![(1, true)]);
+    assert_eq!(q.bytes(), 0);
 }

@@ -48,8 +48,9 @@ thread_local! {
     static SHIMS_INSTALLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Installs the shims that tell a client which JS object it is (for `this` and
-/// `event.target` in listeners), once, before the first client is returned to JS. (Not a
+/// Installs, once and before the first client is returned to JS, the class's EventTarget
+/// part (`events.js`: listeners, dispatch, onX, `send`'s conversion; the prototype inherits
+/// from `EventTarget.prototype`) and `websocketClass`'s shims that tell it its JS object. (Not a
 /// `#[wasm_bindgen(start)]`: a library must leave the start function to the application.)
 pub(crate) fn ensure_shims() {
     if SHIMS_INSTALLED.with(|s| s.replace(true)) {
@@ -60,21 +61,7 @@ pub(crate) fn ensure_shims() {
     }
     .into();
     let proto = Object::get_prototype_of(&probe);
-    let methods: js_sys::Array = [
-        "addEventListener",
-        "reconnect",
-        "open",
-        "dispatchEvent",
-        "on",
-    ]
-    .iter()
-    .map(|s| JsValue::from_str(s))
-    .collect();
-    let setters: js_sys::Array = ["onopen", "onmessage", "onerror", "onclose"]
-        .iter()
-        .map(|s| JsValue::from_str(s))
-        .collect();
-    install_bind_shims(&proto, &methods, &setters);
+    crate::browser::events::install_prototype(&proto);
     let proto = Object::get_prototype_of(&seed::WebsocketClass::probe());
     let methods: js_sys::Array = [
         "createWebSocket",
@@ -111,24 +98,9 @@ extern "C" {
     /// `send`'s options.
     #[wasm_bindgen(typescript_type = "{ queue?: boolean }")]
     pub type SendOptions;
-    /// `close`'s code.
-    #[wasm_bindgen(typescript_type = "number")]
-    pub type CloseCode;
     /// A URL string.
     #[wasm_bindgen(typescript_type = "string")]
     pub type UrlArg;
-    /// `close`'s reason.
-    #[wasm_bindgen(typescript_type = "string")]
-    pub type CloseReason;
-    /// `close`'s options.
-    #[wasm_bindgen(typescript_type = "{ clearQueue?: boolean }")]
-    pub type CloseOptions;
-    /// `addEventListener`'s options.
-    #[wasm_bindgen(typescript_type = "boolean | AddEventListenerOptions")]
-    pub type AddListenerOptions;
-    /// `removeEventListener`'s options.
-    #[wasm_bindgen(typescript_type = "boolean | EventListenerOptions")]
-    pub type RemoveListenerOptions;
 }
 
 /// An optional typed argument as a plain `JsValue` (`undefined` when absent).
@@ -197,6 +169,31 @@ export interface ResilientWebSocketInstanceOptions extends ResilientWebSocketOpt
 /** What a client may send: as `WebSocket.send`. */
 export type ResilientWebSocketData = string | ArrayBufferLike | Blob | ArrayBufferView;
 
+/** The EventTarget part of the class and `send` (implemented in the package's JS). */
+export interface ResilientWebSocket extends EventTarget {
+  /** As `WebSocket.send`: anything else is converted to a string as natively; queued while not open. */
+  send(data: ResilientWebSocketData, options?: { queue?: boolean }): void;
+  /** `close(code?, reason?, { clearQueue? })` with the native validation; no reconnect. */
+  close(code?: number, reason?: string, options?: { clearQueue?: boolean }): void;
+  /** Reconnects (no-op while `lockReconnect` holds); reopens after `close()`. */
+  reconnect(): void;
+  /** Alias of `reconnect()`. */
+  open(): void;
+  onopen: ((this: ResilientWebSocket, ev: Event) => any) | null;
+  onmessage: ((this: ResilientWebSocket, ev: MessageEvent) => any) | null;
+  onerror: ((this: ResilientWebSocket, ev: Event) => any) | null;
+  onclose: ((this: ResilientWebSocket, ev: CloseEvent) => any) | null;
+  addEventListener<K extends keyof ResilientWebSocketEventMap>(type: K, listener: (this: ResilientWebSocket, ev: ResilientWebSocketEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof ResilientWebSocketEventMap>(type: K, listener: (this: ResilientWebSocket, ev: ResilientWebSocketEventMap[K]) => any, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  dispatchEvent(event: Event): boolean;
+  /** With `routeBy`: parsed messages whose field equals `route` go to `handler(json, event)`. */
+  on(route: string, handler: (json: any, event: MessageEvent) => void): void;
+  /** Removes a route handler. */
+  off(route: string, handler: (json: any, event: MessageEvent) => void): void;
+}
+
 export interface ResilientWebSocketEventMap {
   open: Event;
   message: MessageEvent;
@@ -236,8 +233,8 @@ pub(crate) fn registry_shell(key: &str) -> Option<Shell> {
 
 /// Registers a client created by the Rust API (JS's `getInstance` then finds it too).
 pub(crate) fn registry_insert(key: String, shell: Shell) {
+    ensure_shims();
     let js: JsValue = ResilientWebSocket::from_shell(shell.clone()).into();
-    shell.bind_target(&js);
     REGISTRY.with(|r| r.borrow_mut().push((key, js, shell)));
 }
 
@@ -249,10 +246,16 @@ fn data_bytes(data: &JsValue) -> usize {
     } else if let Some(b) = data.dyn_ref::<web_sys::Blob>() {
         b.size() as usize
     } else {
-        Reflect::get(data, &"byteLength".into())
+        // A view: `byteLength` (a getter of the user's object, read before any borrow).
+        let n = Reflect::get(data, &"byteLength".into())
             .ok()
             .and_then(|v| v.as_f64())
-            .unwrap_or(0.0) as usize
+            .unwrap_or(0.0);
+        if n >= usize::MAX as f64 {
+            usize::MAX
+        } else {
+            n.max(0.0) as usize
+        }
     }
 }
 
@@ -261,7 +264,6 @@ fn check_sendable(data: &JsValue) -> Result<(), JsValue> {
         || data.is_instance_of::<js_sys::ArrayBuffer>()
         || data.is_instance_of::<web_sys::Blob>()
         || js_sys::ArrayBuffer::is_view(data)
-        || data.is_instance_of::<js_sys::SharedArrayBuffer>()
     {
         Ok(())
     } else {
@@ -296,7 +298,7 @@ impl ResilientWebSocket {
         if let Some(t) = parsed.binary_type {
             shell.set_binary_type(t);
         }
-        shell.start();
+        shell.start()?;
         Ok(ResilientWebSocket { shell })
     }
 
@@ -339,10 +341,10 @@ impl ResilientWebSocket {
         Self::create(&url, &protocols, &options)
     }
 
-    /// Internal: tells the client which JS object it is (called by the prototype shims).
-    #[wasm_bindgen(js_name = __rwsBind, skip_typescript)]
-    pub fn bind(&self, me: JsValue) {
-        self.shell.bind_target(&me);
+    /// Internal: the client's listener state, for `events.js`.
+    #[wasm_bindgen(js_name = __rwsState, skip_typescript)]
+    pub fn js_state(&self) -> JsValue {
+        self.shell.js_state().clone().into()
     }
 
     /// The URL of the current (or last) attempt, resolved (`ws:`/`wss:`).
@@ -433,10 +435,12 @@ impl ResilientWebSocket {
         3
     }
 
+    /// Internal: `send` after `events.js` converted the data as the native `send` does.
     /// Sends a string, ArrayBuffer, ArrayBufferView or Blob. While not open the message is
     /// queued (up to `maxQueued`), unless `{ queue: false }` is passed or `maxQueued` is 0:
     /// then, as natively, `InvalidStateError` while CONNECTING. After the user closed, the
     /// data is discarded and `bufferedAmount` grows, as natively.
+    #[wasm_bindgen(js_name = __rwsSend, skip_typescript)]
     pub fn send(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ResilientWebSocketData")] data: JsValue,
@@ -454,13 +458,10 @@ impl ResilientWebSocket {
     /// `close(code?, reason?, { clearQueue? })` with the native validation: code 1000 or
     /// 3000–4999 (`InvalidAccessError`), reason at most 123 UTF-8 bytes (`SyntaxError`).
     /// Stops the heartbeat and every reconnect; `reconnect()` opens again.
-    pub fn close(
-        &self,
-        code: Option<CloseCode>,
-        reason: Option<CloseReason>,
-        options: Option<CloseOptions>,
-    ) -> Result<(), JsValue> {
-        let (code, reason, options) = (arg(code), arg(reason), arg(options));
+    #[wasm_bindgen(skip_typescript)]
+    pub fn close(&self, code: JsValue, reason: JsValue, options: JsValue) -> Result<(), JsValue> {
+        // Plain values, as WebIDL converts them: only `undefined` means "absent"; `null` is
+        // the code 0 (InvalidAccessError) and the reason "null", as natively.
         let code = if code.is_undefined() {
             None
         } else {
@@ -478,73 +479,12 @@ impl ResilientWebSocket {
         Ok(())
     }
 
-    /// Reconnects: a no-op while a reconnect is scheduled or a socket is connecting
-    /// (`lockReconnect`); replaces an open socket at once; after `close()` clears
-    /// `userClose` and connects at once.
+    /// Internal (`reconnect()` / `open()` in `events.js`): reconnects; a no-op while a
+    /// reconnect is scheduled or a socket is connecting (`lockReconnect`); replaces an
+    /// open socket at once; after `close()` clears `userClose` and connects at once.
+    #[wasm_bindgen(js_name = __rwsReconnect, skip_typescript)]
     pub fn reconnect(&self) {
         self.shell.reconnect();
-    }
-
-    /// Alias of `reconnect()` for reopening after `close()`.
-    pub fn open(&self) {
-        self.shell.reconnect();
-    }
-
-    /// `addEventListener(type, listener, options)`: `once`, `signal` and `capture` as on
-    /// any `EventTarget`.
-    #[wasm_bindgen(js_name = addEventListener)]
-    pub fn add_event_listener(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "keyof ResilientWebSocketEventMap | string")]
-        ty: String,
-        #[wasm_bindgen(unchecked_param_type = "EventListenerOrEventListenerObject | null")]
-        listener: JsValue,
-        options: Option<AddListenerOptions>,
-    ) {
-        let options = arg(options);
-        if !(listener.is_function() || listener.is_object()) {
-            return;
-        }
-        let (capture, once, signal) = if options.is_object() {
-            let signal = Reflect::get(&options, &"signal".into())
-                .ok()
-                .and_then(|s| s.dyn_into::<web_sys::AbortSignal>().ok());
-            (
-                read_bool(&options, "capture"),
-                read_bool(&options, "once"),
-                signal,
-            )
-        } else {
-            (options.is_truthy(), false, None)
-        };
-        self.shell
-            .add_listener(&ty, listener, capture, once, signal);
-    }
-
-    /// `removeEventListener(type, listener, options)`.
-    #[wasm_bindgen(js_name = removeEventListener)]
-    pub fn remove_event_listener(
-        &self,
-        ty: String,
-        #[wasm_bindgen(unchecked_param_type = "EventListenerOrEventListenerObject | null")]
-        listener: JsValue,
-        options: Option<RemoveListenerOptions>,
-    ) {
-        let options = arg(options);
-        let capture = if options.is_object() {
-            read_bool(&options, "capture")
-        } else {
-            options.is_truthy()
-        };
-        self.shell
-            .edit_listeners(|l| l.remove(&ty, &listener, capture));
-    }
-
-    /// `dispatchEvent(event)`: calls this client's listeners; returns `!defaultPrevented`.
-    #[wasm_bindgen(js_name = dispatchEvent)]
-    pub fn dispatch_event(&self, event: web_sys::Event) -> bool {
-        self.shell.dispatch(&event);
-        !event.default_prevented()
     }
 
     /// `sendJson(value, options?)`: `JSON.stringify(value)`, then `send`.
@@ -561,25 +501,6 @@ impl ResilientWebSocket {
             ));
         }
         self.send(text.into(), options)
-    }
-
-    /// `on(route, handler)`: with `routeBy`, parsed messages whose field equals `route` go
-    /// to `handler(json, event)` (they also reach `message` listeners, as every message does).
-    pub fn on(
-        &self,
-        route: String,
-        #[wasm_bindgen(unchecked_param_type = "(json: any, event: MessageEvent) => void")] handler: Function,
-    ) {
-        self.shell.add_route(&route, handler.into());
-    }
-
-    /// `off(route, handler)`.
-    pub fn off(
-        &self,
-        route: String,
-        #[wasm_bindgen(unchecked_param_type = "(json: any, event: MessageEvent) => void")] handler: Function,
-    ) {
-        self.shell.remove_route(&route, &handler.into());
     }
 
     /// Messages waiting in the send queue.
@@ -654,64 +575,6 @@ impl ResilientWebSocket {
         o.into()
     }
 
-    /// The `onopen` handler.
-    #[wasm_bindgen(getter, unchecked_return_type = "((ev: Event) => any) | null")]
-    pub fn onopen(&self) -> JsValue {
-        self.shell.0.listeners.borrow().get_attr("open")
-    }
-    /// Sets `onopen` (a non-function sets null, as natively).
-    #[wasm_bindgen(setter)]
-    pub fn set_onopen(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "((ev: Event) => any) | null")] f: JsValue,
-    ) {
-        self.set_attr("open", f)
-    }
-    /// The `onmessage` handler.
-    #[wasm_bindgen(getter, unchecked_return_type = "((ev: MessageEvent) => any) | null")]
-    pub fn onmessage(&self) -> JsValue {
-        self.shell.0.listeners.borrow().get_attr("message")
-    }
-    /// Sets `onmessage`.
-    #[wasm_bindgen(setter)]
-    pub fn set_onmessage(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "((ev: MessageEvent) => any) | null")] f: JsValue,
-    ) {
-        self.set_attr("message", f)
-    }
-    /// The `onerror` handler.
-    #[wasm_bindgen(getter, unchecked_return_type = "((ev: Event) => any) | null")]
-    pub fn onerror(&self) -> JsValue {
-        self.shell.0.listeners.borrow().get_attr("error")
-    }
-    /// Sets `onerror`.
-    #[wasm_bindgen(setter)]
-    pub fn set_onerror(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "((ev: Event) => any) | null")] f: JsValue,
-    ) {
-        self.set_attr("error", f)
-    }
-    /// The `onclose` handler.
-    #[wasm_bindgen(getter, unchecked_return_type = "((ev: CloseEvent) => any) | null")]
-    pub fn onclose(&self) -> JsValue {
-        self.shell.0.listeners.borrow().get_attr("close")
-    }
-    /// Sets `onclose`.
-    #[wasm_bindgen(setter)]
-    pub fn set_onclose(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "((ev: CloseEvent) => any) | null")] f: JsValue,
-    ) {
-        self.set_attr("close", f)
-    }
-
-    fn set_attr(&self, ty: &str, f: JsValue) {
-        self.shell
-            .edit_listeners(|l| l.set_attr(ty, f.dyn_into::<Function>().ok()));
-    }
-
     /// How many clients (of every kind, in this module) exist right now: a client that
     /// was closed and dropped by JS is freed (after garbage collection), with its socket,
     /// timer and listeners.
@@ -765,7 +628,6 @@ impl ResilientWebSocket {
         let client = Self::create(&url, &protocols, &options)?;
         let shell = client.shell.clone();
         let js: JsValue = client.into();
-        shell.bind_target(&js);
         REGISTRY.with(|r| r.borrow_mut().push((key, js.clone(), shell)));
         Ok(js)
     }

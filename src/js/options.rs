@@ -224,11 +224,8 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
         c.pong_timeout = v;
     }
     if let Some(v) = r.boolean("reconnect")? {
+        // Without reconnect the queue defaults to off (Config::max_queued_len).
         c.reconnect = v;
-        if !v {
-            // A plain socket: no queue unless asked for (native `send` semantics).
-            c.max_queued = 0;
-        }
     }
     if let Some(v) = r.millis("reconnectDelay", 0)? {
         c.reconnect_delay = v;
@@ -239,12 +236,8 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     if let Some(v) = r.millis("connectTimeout", 0)? {
         c.connect_timeout = v;
     }
-    match r.millis("closeTimeout", 0)? {
-        Some(v) => c.close_timeout = v,
-        // Without a heartbeat the client is a plain socket: wait for the browser.
-        None if c.ping_interval == 0 => c.close_timeout = 0,
-        None => {}
-    }
+    // Unset: derived by Config::close_timeout_ms (0 without a heartbeat).
+    c.close_timeout = r.millis("closeTimeout", 0)?;
     if let Some(v) = r.get("backoffFactor")? {
         let n = v.as_f64().ok_or_else(|| {
             Error::new(
@@ -264,7 +257,7 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
         c.max_retries = n.is_finite().then_some(n as u32);
     }
     if let Some(n) = r.count("maxQueued", false)? {
-        c.max_queued = n as usize;
+        c.max_queued = Some(n as usize);
     }
     if let Some(n) = r.count("maxQueuedBytes", false)? {
         c.max_queued_bytes = n as usize;

@@ -18,7 +18,6 @@ thread_local! {
 }
 
 struct State {
-    me: RefCell<JsValue>,
     that_vue: RefCell<JsValue>,
     global_callback: RefCell<JsValue>,
     open_callback: RefCell<JsValue>,
@@ -39,7 +38,7 @@ fn call_hook(target: &JsValue, name: &str, me: &JsValue) {
     if let Ok(f) = Reflect::get(target, &JsValue::from_str(name)) {
         if let Some(f) = f.dyn_ref::<Function>() {
             if let Err(e) = f.call1(target, me) {
-                crate::browser::listeners::report(&e);
+                crate::browser::report(&e);
             }
         }
     }
@@ -52,22 +51,22 @@ fn forward(
     state: &Rc<State>,
     slot: fn(&State) -> &RefCell<JsValue>,
     with_event: bool,
-) -> crate::browser::RustCallback {
+) -> impl FnMut(web_sys::Event) + 'static {
     let w: Weak<State> = Rc::downgrade(state);
-    Rc::new(RefCell::new(move |ev: &web_sys::Event| {
+    move |ev: web_sys::Event| {
         let Some(s) = w.upgrade() else { return };
         let cb = slot(&s).borrow().clone();
         if let Some(f) = cb.dyn_ref::<Function>() {
             let res = if with_event {
-                f.call1(&JsValue::UNDEFINED, ev)
+                f.call1(&JsValue::UNDEFINED, &ev)
             } else {
                 f.call0(&JsValue::UNDEFINED)
             };
             if let Err(e) = res {
-                crate::browser::listeners::report(&e);
+                crate::browser::report(&e);
             }
         }
-    }))
+    }
 }
 
 impl WebsocketClass {
@@ -78,7 +77,6 @@ impl WebsocketClass {
     pub(crate) fn probe() -> JsValue {
         WebsocketClass {
             state: Rc::new(State {
-                me: RefCell::new(JsValue::UNDEFINED),
                 that_vue: RefCell::new(JsValue::UNDEFINED),
                 global_callback: RefCell::new(JsValue::NULL),
                 open_callback: RefCell::new(JsValue::NULL),
@@ -90,32 +88,30 @@ impl WebsocketClass {
     }
 
     fn wire(state: &Rc<State>, shell: &Shell) {
-        shell.edit_listeners(|l| {
-            l.add_rust("message", forward(state, |s| &s.global_callback, true));
-            l.add_rust("open", forward(state, |s| &s.open_callback, false));
-        });
+        shell.add_rust_listener("message", forward(state, |s| &s.global_callback, true));
+        shell.add_rust_listener("open", forward(state, |s| &s.open_callback, false));
         // The seed calls the hooks right after creating the new socket of a reconnect, so
         // that the callbacks they register apply to that socket's open and messages.
         let w: Weak<State> = Rc::downgrade(state);
-        let on_state: crate::browser::RustCallback =
-            Rc::new(RefCell::new(move |ev: &web_sys::Event| {
-                let Some(s) = w.upgrade() else { return };
-                let from = Reflect::get(ev, &"from".into())
+        let js = shell.js_state().clone();
+        shell.add_rust_listener("statechange", move |ev: web_sys::Event| {
+            let Some(s) = w.upgrade() else { return };
+            let field = |k: &str| {
+                Reflect::get(&ev, &k.into())
                     .ok()
-                    .and_then(|v| v.as_string());
-                let to = Reflect::get(ev, &"to".into())
-                    .ok()
-                    .and_then(|v| v.as_string());
-                if from.as_deref() == Some("waiting") && to.as_deref() == Some("connecting") {
-                    let me = s.me.borrow().clone();
-                    let vue = s.that_vue.borrow().clone();
-                    if vue.is_object() {
-                        call_hook(&vue, "openSuccess", &me);
-                        call_hook(&vue, "getSocketMsg", &me);
-                    }
+                    .and_then(|v| v.as_string())
+            };
+            if field("from").as_deref() == Some("waiting")
+                && field("to").as_deref() == Some("connecting")
+            {
+                let me = crate::browser::events::held_extra(&js);
+                let vue = s.that_vue.borrow().clone();
+                if vue.is_object() {
+                    call_hook(&vue, "openSuccess", &me);
+                    call_hook(&vue, "getSocketMsg", &me);
                 }
-            }));
-        shell.edit_listeners(|l| l.add_rust("statechange", on_state));
+            }
+        });
     }
 }
 
@@ -146,7 +142,6 @@ impl WebsocketClass {
         }
         let this = WebsocketClass {
             state: Rc::new(State {
-                me: RefCell::new(JsValue::UNDEFINED),
                 that_vue: RefCell::new(that_vue),
                 global_callback: RefCell::new(JsValue::NULL),
                 open_callback: RefCell::new(JsValue::NULL),
@@ -178,7 +173,11 @@ impl WebsocketClass {
     /// Internal: tells the object which JS object it is (called by the prototype shims).
     #[wasm_bindgen(js_name = __rwsBind, skip_typescript)]
     pub fn bind(&self, me: JsValue) {
-        *self.state.me.borrow_mut() = me;
+        // Held (strongly) only while the client is alive, as the seed's closures on its
+        // socket held it; after `closeSocket()` the object and its `thatVue` may be freed.
+        if let Some(shell) = self.shell() {
+            crate::browser::events::hold_extra(shell.js_state(), &me);
+        }
     }
 
     /// Creates the socket (first call) or reconnects it (later calls; a no-op while
@@ -201,7 +200,6 @@ impl WebsocketClass {
         let client = ResilientWebSocket::create(&url, &JsValue::UNDEFINED, &options)?;
         let shell = client.shell.clone();
         let js: JsValue = client.into();
-        shell.bind_target(&js);
         Self::wire(&self.state, &shell);
         *self.state.client.borrow_mut() = Some((shell, js));
         Ok(())

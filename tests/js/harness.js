@@ -802,3 +802,203 @@ export async function closeTimeoutScenario(Ctor, base, http, tag) {
   await sleep(200);
   return { closing, code: ce.code, wasClean: ce.wasClean, ms, readyState: ws.readyState, state: ws.state, stats: await stats(http, tag) };
 }
+
+// ---- Issue 10 regressions: each case failed before the event-flow restructuring.
+// Cases marked (diff) run on the native WebSocket and on ours; the test compares them.
+async function settle(ms = 150) { await sleep(ms); }
+
+async function collectGarbage(Ctor, before, isCollected) {
+  for (let i = 0; i < 20 && (!isCollected() || Ctor.liveClients > before); i++) {
+    if (typeof gc === 'function') gc();
+    await sleep(50);
+  }
+}
+
+export async function regression(Ctor, base, http, tag, which, SeedCtor) {
+  const url = (p) => `${base}${p}${p.includes('?') ? '&' : '?'}tag=${encodeURIComponent(tag)}`;
+  const plain = { reconnect: false, pingInterval: 0 };
+  const errors = [];
+  const onErr = (e) => errors.push(String(e.message || e.reason || e));
+  window.addEventListener('error', onErr);
+  window.addEventListener('unhandledrejection', onErr);
+  try {
+    switch (which) {
+      // (diff) 1. A second message listener added after onmessage, once open.
+      case 'second-listener': {
+        const out = {};
+        for (const [name, opts] of [['plain', plain], ['defaults', undefined]]) {
+          const ws = opts ? new Ctor(url('/echo'), [], opts) : new Ctor(url('/echo'));
+          const calls = { render: 0, audit: 0, auditThis: 0 };
+          ws.onmessage = () => { calls.render++; };
+          await once(ws, 'open');
+          ws.addEventListener('message', function (e) { calls.audit++; if (this === ws && e.target === ws) calls.auditThis++; });
+          ws.send('a');
+          ws.send('b');
+          await settle(300);
+          ws.close();
+          out[name] = calls;
+        }
+        return out;
+      }
+      // 2. close() while an async url function is pending.
+      case 'close-while-url-pending': {
+        const out = {};
+        for (const [name, opts] of [['closeTimeout0', { pingInterval: 0 }], ['defaults', {}]]) {
+          const t = `${tag}-${name}`;
+          const ws = new Ctor(() => new Promise((r) => setTimeout(() => r(`${base}/echo?tag=${t}`), 200)), undefined, opts);
+          const seen = [];
+          for (const ty of ['error', 'close', 'open']) ws.addEventListener(ty, (e) => seen.push(ty === 'close' ? `close ${e.code}` : ty));
+          const t0 = performance.now();
+          ws.close();
+          const rsAfterClose = ws.readyState;
+          await settle(600);
+          out[name] = { seen, rsAfterClose, readyState: ws.readyState, state: ws.state, ms: Math.round(performance.now() - t0) > 0, stats: await stats(http, t) };
+        }
+        return out;
+      }
+      // 3. Traps: user getters that touch the client while it is borrowed; a frozen event; byte counts.
+      case 'traps': {
+        const out = {};
+        const ws = new Ctor(url('/hang'), [], { pingInterval: 0, maxQueuedBytes: 1 << 20 });
+        const view = new Uint8Array(4);
+        Object.defineProperty(view, 'byteLength', { get() { ws.send('from a getter'); return 4; } });
+        out.getterSend = errName(() => ws.send(view));
+        const blob = new Blob(['x']);
+        Object.defineProperty(blob, 'size', { get() { return 2 ** 33; } });
+        const dropped = [];
+        ws.addEventListener('queue-overflow', (e) => dropped.push(e.data === blob));
+        out.hugeBlob = errName(() => ws.send(blob));
+        out.hugeBlobDropped = dropped;
+        out.queued = ws.queuedAmount;
+        out.frozen = errName(() => ws.dispatchEvent(Object.freeze(new Event('x'))));
+        let closeSeen = 0;
+        ws.onclose = () => { closeSeen++; };
+        ws.close();
+        await settle(300);
+        out.closeSeen = closeSeen;
+        out.readyState = ws.readyState;
+        return out;
+      }
+      // 4. An attempt that cannot create a socket: the constructor throws as natively;
+      // a url function returning garbage is a failed attempt, reported after listeners exist.
+      case 'constructor-throws': {
+        const out = {};
+        out.nativeBadPort = errName(() => new WebSocket('ws://127.0.0.1:25/'));
+        out.oursBadPort = errName(() => new Ctor('ws://127.0.0.1:25/', [], plain));
+        const ws = new Ctor(() => 'not a url at all', undefined, { reconnectDelay: 30, maxRetries: 2, pingInterval: 0 });
+        const seen = [];
+        for (const ty of ['error', 'close', 'reconnecting', 'reconnect-failed']) ws.addEventListener(ty, () => seen.push(ty));
+        await settle(800);
+        out.seen = seen;
+        out.state = ws.state;
+        return out;
+      }
+      // 5a. A closed client touched afterwards is still freed.
+      case 'closed-then-touched-is-freed': {
+        for (let i = 0; i < 3; i++) { if (typeof gc === 'function') gc(); await sleep(30); }
+        const before = Ctor.liveClients;
+        let collected = false;
+        const reg = new FinalizationRegistry(() => { collected = true; });
+        await (async () => {
+          const ws = new Ctor(url('/echo'), [], plain);
+          ws.onmessage = () => {};
+          await once(ws, 'open');
+          ws.close();
+          await once(ws, 'close');
+          ws.onmessage = null;
+          ws.addEventListener('message', () => {});
+          reg.register(ws, 'ws');
+        })();
+        await collectGarbage(Ctor, before, () => collected);
+        return { gc: typeof gc === 'function', collected, live: Ctor.liveClients - before };
+      }
+      // 5b. websocketClass after closeSocket(): it and its thatVue are freed.
+      case 'seed-class-is-freed': {
+        const WsClass = SeedCtor;
+        for (let i = 0; i < 3; i++) { if (typeof gc === 'function') gc(); await sleep(30); }
+        const before = Ctor.liveClients;
+        let vueCollected = false;
+        const reg = new FinalizationRegistry(() => { vueCollected = true; });
+        await (async () => {
+          const vue = { openSuccess() {}, getSocketMsg() {} };
+          const s = new WsClass(vue, url('/echo'));
+          s.onopenSuccess(() => {});
+          s.getWebSocketMsg(() => {});
+          await once(s.ws, 'open');
+          s.closeSocket();
+          await once(s.ws, 'close');
+          reg.register(vue, 'vue');
+        })();
+        await collectGarbage(Ctor, before, () => vueCollected);
+        return { gc: typeof gc === 'function', vueCollected, live: Ctor.liveClients - before };
+      }
+      // (diff) 6. Interface details.
+      case 'interface': {
+        const out = {};
+        const ws = new Ctor(url('/echo'), [], plain);
+        out.isEventTarget = ws instanceof EventTarget;
+        out.closeNull = errName(() => ws.close(null));
+        out.onerrorObject = (() => { const o = {}; ws.onerror = o; const r = ws.onerror === o; ws.onerror = null; return r; })();
+        out.onerror42 = (() => { ws.onerror = 42; return ws.onerror; })();
+        out.addString = errName(() => ws.addEventListener('message', 'str'));
+        out.addNoArgs = errName(() => ws.addEventListener('message'));
+        out.dispatchNonEvent = errName(() => ws.dispatchEvent({ type: 'x' }));
+        const order = [];
+        ws.onmessage = () => { order.push('first'); ws.onmessage = () => order.push('replacement'); };
+        ws.addEventListener('message', () => order.push('listener'));
+        const redispatch = [];
+        ws.addEventListener('x', (e) => {
+          redispatch.push(errName(() => ws.dispatchEvent(e)), e.eventPhase, e.currentTarget === ws, e.target === ws);
+          e.stopImmediatePropagation();
+        });
+        ws.addEventListener('x', () => redispatch.push('after-stop'));
+        const xe = new Event('x');
+        out.dispatchReturn = ws.dispatchEvent(xe);
+        out.afterDispatch = [xe.eventPhase, xe.currentTarget, xe.target === ws];
+        out.redispatch = redispatch;
+        await once(ws, 'open');
+        ws.send('m1');
+        ws.send('m2');
+        await settle(300);
+        out.order = order;
+        const ac = new AbortController();
+        const hits = [];
+        const h = { handleEvent(e) { hits.push(`obj:${e.type}`); } };
+        ws.addEventListener('message', h, { signal: ac.signal });
+        ws.addEventListener('message', h);
+        ws.addEventListener('message', () => hits.push('once'), { once: true });
+        ws.send('m3');
+        await settle(200);
+        ac.abort();
+        ws.send('m4');
+        await settle(200);
+        out.hits = hits;
+        ws.close(1000, 'bye');
+        await settle(200);
+        return out;
+      }
+      // (diff) Native send conversion (issue 13 part 3).
+      case 'send-conversion': {
+        const ws = new Ctor(url('/echo'), [], plain);
+        ws.binaryType = 'arraybuffer';
+        const got = [];
+        ws.onmessage = (e) => got.push(typeof e.data === 'string' ? e.data : `bin:${e.data.byteLength}`);
+        await once(ws, 'open');
+        const thrown = [];
+        for (const v of [42, { toString() { return 'obj'; } }, null, undefined, true, Symbol('s'), new Uint16Array(3)]) {
+          thrown.push(errName(() => ws.send(v)));
+        }
+        thrown.push(errName(() => ws.send()));
+        await settle(300);
+        ws.close();
+        return { got, thrown };
+      }
+      default:
+        throw new Error(`unknown case ${which}`);
+    }
+  } finally {
+    window.removeEventListener('error', onErr);
+    window.removeEventListener('unhandledrejection', onErr);
+    if (errors.length) throw new Error(`uncaught in page: ${errors.join(' | ')}`);
+  }
+}

@@ -1,0 +1,459 @@
+// Listeners and event dispatch for resilient-ws clients: the one place that knows who
+// listens. Rust (src/browser) decides and performs I/O; it hands finished events to
+// `deliver`/`deliverMessage` here, never holding a RefCell borrow while they run.
+//
+// Per client there is one plain state object (made by `newState`, owned by Rust):
+//   lists   Map type -> [entry]; entry = { type, callback, capture, once, attr, removed,
+//           signal, onAbort }; `attr` entries are the onX handlers (callback = current value)
+//   me      the client's JS object, held strongly only while the client is alive (so an
+//           open client with listeners is not collected, a closed one is), weak always
+//   slow    true while Rust must see each message (pong awaited, pong matcher)
+//   stack   events being dispatched (for currentTarget/eventPhase and re-dispatch checks)
+// The DOM's dispatch algorithm at the target: snapshot, removed flag, once removed before
+// the call, handleEvent looked up at call time, stopImmediatePropagation, exceptions
+// reported and the next listener still called.
+
+const states = new WeakMap();
+let warnedObject = false;
+
+const NAME = 'ResilientWebSocket';
+const failed = (op, msg) => new TypeError(`Failed to execute '${op}' on '${NAME}': ${msg}`);
+const argc = (op, need, have) => {
+  if (have < need) {
+    throw failed(op, `${need} argument${need > 1 ? 's' : ''} required, but only ${have} present.`);
+  }
+};
+const report = (err) => {
+  if (typeof reportError === 'function') reportError(err);
+  else console.error(err);
+};
+
+export function newState(json, routeBy) {
+  return {
+    lists: new Map(),
+    attrs: Object.create(null),
+    me: undefined,
+    weak: null,
+    alive: true,
+    extra: undefined,
+    extraWeak: null,
+    slow: true,
+    stack: [],
+    protos: new Map(),
+    ours: new Set(),
+    json: !!json,
+    routeBy: routeBy || null,
+    routes: new Map(),
+    rust: new Map(),
+  };
+}
+
+const meOf = (st) => st.me ?? st.weak?.deref() ?? null;
+
+/** Alive: the client is connecting, open, closing or waiting to reconnect. */
+export function setAlive(st, alive) {
+  st.alive = alive;
+  st.me = alive ? st.weak?.deref() : undefined;
+  st.extra = alive ? st.extraWeak?.deref() : undefined;
+}
+
+/** Tells the state which JS object is the client (`this`, `event.target`). */
+export function bindObject(st, obj) {
+  if (st.weak === null || st.weak.deref() !== obj) st.weak = new WeakRef(obj);
+  if (st.alive) st.me = obj;
+}
+
+/** Keeps `obj` (a websocketClass wrapping the client) alive exactly as long as the client. */
+export function holdExtra(st, obj) {
+  if (st.extraWeak === null || st.extraWeak.deref() !== obj) st.extraWeak = new WeakRef(obj);
+  if (st.alive) st.extra = obj;
+}
+
+export function heldExtra(st) {
+  return st.extra ?? st.extraWeak?.deref();
+}
+
+export function setSlow(st, slow) {
+  st.slow = slow;
+}
+
+function stateOf(obj) {
+  let st = states.get(obj);
+  if (st === undefined) {
+    st = obj.__rwsState();
+    states.set(obj, st);
+  }
+  bindObject(st, obj);
+  return st;
+}
+
+function frameOf(st, e) {
+  for (let i = st.stack.length - 1; i >= 0; i--) if (st.stack[i].e === e) return st.stack[i];
+  return undefined;
+}
+
+function makeProto(st, base) {
+  const target = { get() { return meOf(st); }, configurable: true };
+  const ownBase = base;
+  return Object.create(base, {
+    target,
+    srcElement: target,
+    currentTarget: { get() { return frameOf(st, this) ? meOf(st) : null; }, configurable: true },
+    eventPhase: { get() { return frameOf(st, this) ? 2 : 0; }, configurable: true },
+    composedPath: {
+      value() { const me = meOf(st); return frameOf(st, this) && me ? [me] : []; },
+      configurable: true, writable: true,
+    },
+    stopImmediatePropagation: {
+      value() {
+        const f = frameOf(st, this);
+        if (f) f.stop = true;
+        return ownBase.stopImmediatePropagation.call(this);
+      },
+      configurable: true, writable: true,
+    },
+  });
+}
+
+// Makes `e.target` (and currentTarget while dispatching) the client. The browser's own
+// event is re-parented onto a per-client prototype built from the event's prototype once.
+// A frozen event cannot be re-parented: it is dispatched with its own target (null).
+function retarget(st, e) {
+  const base = Object.getPrototypeOf(e);
+  if (st.ours.has(base)) return; // already retargeted to this client
+  let p = st.protos.get(base);
+  if (p === undefined) {
+    p = makeProto(st, base);
+    st.protos.set(base, p);
+    st.ours.add(p);
+  }
+  try {
+    Object.setPrototypeOf(e, p);
+  } catch {
+    // frozen or otherwise non-extensible: leave it as it is
+  }
+}
+
+function removeEntry(st, l) {
+  if (l.removed) return;
+  l.removed = true;
+  const list = st.lists.get(l.type);
+  if (list) {
+    const i = list.indexOf(l);
+    if (i >= 0) list.splice(i, 1);
+  }
+  if (l.signal) {
+    l.signal.removeEventListener('abort', l.onAbort);
+    l.signal = null;
+    l.onAbort = null;
+  }
+}
+
+function call(st, l, e) {
+  const cb = l.callback;
+  try {
+    if (typeof cb === 'function') {
+      const r = cb.call(meOf(st), e);
+      if (l.attr && r === false && e.cancelable) e.preventDefault();
+    } else if (!l.attr) {
+      const h = cb.handleEvent;
+      if (typeof h !== 'function') throw new TypeError("The provided callback is not callable and has no callable 'handleEvent'.");
+      h.call(cb, e);
+    }
+    // An onX set to a non-callable object is kept but never called (as natively).
+  } catch (err) {
+    report(err);
+  }
+}
+
+function dispatch(st, e) {
+  retarget(st, e);
+  const list = st.lists.get(e.type);
+  if (list === undefined || list.length === 0) return;
+  const frame = { e, stop: false };
+  st.stack.push(frame);
+  try {
+    if (list.length === 1 && !list[0].once) {
+      call(st, list[0], e);
+    } else {
+      for (const l of list.slice()) {
+        if (frame.stop) break;
+        if (l.removed) continue;
+        if (l.once) removeEntry(st, l);
+        call(st, l, e);
+      }
+    }
+  } finally {
+    st.stack.pop();
+  }
+}
+
+export function hasListeners(st, type) {
+  const l = st.lists.get(type);
+  return l !== undefined && l.length > 0;
+}
+
+/** Delivers an event made by Rust (or the socket's own open/error/close event). */
+export function deliver(st, e) {
+  dispatch(st, e);
+}
+
+/** Delivers a custom event (`reconnecting`, …) whose detail fields also sit on it. */
+export function deliverCustom(st, type, detail) {
+  if (!hasListeners(st, type)) return;
+  const e = new CustomEvent(type, { detail });
+  if (detail) Object.assign(e, detail);
+  dispatch(st, e);
+}
+
+/** Delivers a synthesised close event. */
+export function deliverClose(st, code, reason, wasClean) {
+  if (!hasListeners(st, 'close')) return;
+  dispatch(st, new CloseEvent('close', { code, reason, wasClean }));
+}
+
+function routeKey(v) {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+/** A message event for the application: JSON mode, listeners, routes. */
+export function deliverMessage(st, e) {
+  if (!st.json) {
+    dispatch(st, e);
+    return;
+  }
+  let parsed;
+  let error;
+  let bad = false;
+  if (typeof e.data === 'string') {
+    try {
+      parsed = JSON.parse(e.data);
+    } catch (err) {
+      bad = true;
+      error = err;
+    }
+  }
+  try {
+    e.json = parsed;
+  } catch {
+    // a frozen event
+  }
+  dispatch(st, e);
+  if (bad) {
+    deliverCustom(st, 'parse-error', { data: e.data, error });
+    return;
+  }
+  if (st.routeBy === null) return;
+  let v = parsed;
+  for (const seg of st.routeBy) {
+    if (v === null || typeof v !== 'object') return;
+    v = v[seg];
+  }
+  const key = routeKey(v);
+  const hs = key === undefined ? undefined : st.routes.get(key);
+  if (hs === undefined) return;
+  const me = meOf(st);
+  for (const h of hs.slice()) {
+    try {
+      h.call(me, parsed, e);
+    } catch (err) {
+      report(err);
+    }
+  }
+}
+
+/** The socket's `onmessage`: straight to the listeners unless Rust must see it. */
+export function makeMessageHandler(st, slow) {
+  return function onmessage(e) {
+    if (st.slow) slow(e);
+    else deliverMessage(st, e);
+  };
+}
+
+/** Calls a user policy function (`shouldReconnect`, `isPong`) with `this` = the client:
+ *  1 truthy, 0 falsy, -1 it threw (reported). */
+export function verdict(st, f, e) {
+  if (e && typeof e === 'object') retarget(st, e);
+  try {
+    return f.call(meOf(st), e) ? 1 : 0;
+  } catch (err) {
+    report(err);
+    return -1;
+  }
+}
+
+/** Calls a user function (a `url`/`protocols` source) with no arguments. */
+export function callSource(f) {
+  return f();
+}
+
+/** A Rust listener (the Rust API, websocketClass): `f(event)`; returns its id. */
+export function addRustListener(st, type, f) {
+  const l = { type, callback: f, capture: false, once: false, attr: false, removed: false, signal: null, onAbort: null };
+  let list = st.lists.get(type);
+  if (list === undefined) st.lists.set(type, (list = []));
+  list.push(l);
+  return l;
+}
+
+export function removeRustListener(st, l) {
+  removeEntry(st, l);
+}
+
+function flatten(options) {
+  if (options !== null && (typeof options === 'object' || typeof options === 'function')) return !!options.capture;
+  return !!options;
+}
+
+function checkCallback(op, callback) {
+  if (callback !== null && callback !== undefined && typeof callback !== 'object' && typeof callback !== 'function') {
+    throw failed(op, "parameter 2 is not of type 'Object'.");
+  }
+}
+
+function sendable(data) {
+  return typeof data === 'string' || data instanceof ArrayBuffer || ArrayBuffer.isView(data) ||
+    (typeof Blob !== 'undefined' && data instanceof Blob);
+}
+
+const ATTRS = ['open', 'message', 'error', 'close'];
+
+/** Installs the EventTarget part of the class (once): add/removeEventListener,
+ *  dispatchEvent, the onX handlers, on/off routes, and `send`'s argument conversion.
+ *  The class's prototype inherits from EventTarget.prototype (`instanceof EventTarget`). */
+export function installPrototype(proto) {
+  if (Object.prototype.hasOwnProperty.call(proto, '__rwsInstalled')) return;
+  Object.defineProperty(proto, '__rwsInstalled', { value: true });
+  if (typeof EventTarget === 'function' && Object.getPrototypeOf(proto) === Object.prototype) {
+    Object.setPrototypeOf(proto, EventTarget.prototype);
+  }
+  const methods = {
+    addEventListener(type, callback, options) {
+      argc('addEventListener', 2, arguments.length);
+      type = `${type}`;
+      checkCallback('addEventListener', callback);
+      let capture = false;
+      let once = false;
+      let signal;
+      if (options !== null && (typeof options === 'object' || typeof options === 'function')) {
+        capture = !!options.capture;
+        once = !!options.once;
+        void options.passive;
+        signal = options.signal;
+        if (signal !== undefined && !(signal instanceof AbortSignal)) {
+          throw failed('addEventListener', "Failed to read the 'signal' property from 'AddEventListenerOptions': Failed to convert value to 'AbortSignal'.");
+        }
+      } else {
+        capture = !!options;
+      }
+      const st = stateOf(this);
+      if (callback === null || callback === undefined) return;
+      if (signal !== undefined && signal.aborted) return;
+      let list = st.lists.get(type);
+      if (list === undefined) st.lists.set(type, (list = []));
+      for (const l of list) if (!l.attr && l.callback === callback && l.capture === capture) return;
+      const l = { type, callback, capture, once, attr: false, removed: false, signal: null, onAbort: null };
+      list.push(l);
+      if (signal !== undefined) {
+        l.signal = signal;
+        l.onAbort = () => removeEntry(st, l);
+        signal.addEventListener('abort', l.onAbort);
+      }
+    },
+    removeEventListener(type, callback, options) {
+      argc('removeEventListener', 2, arguments.length);
+      type = `${type}`;
+      checkCallback('removeEventListener', callback);
+      const capture = flatten(options);
+      const st = stateOf(this);
+      const list = st.lists.get(type);
+      if (!list) return;
+      for (const l of list) {
+        if (!l.attr && l.callback === callback && l.capture === capture) {
+          removeEntry(st, l);
+          return;
+        }
+      }
+    },
+    dispatchEvent(event) {
+      argc('dispatchEvent', 1, arguments.length);
+      if (!(event instanceof Event)) throw failed('dispatchEvent', "parameter 1 is not of type 'Event'.");
+      const st = stateOf(this);
+      if (frameOf(st, event)) {
+        throw new DOMException(`Failed to execute 'dispatchEvent' on '${NAME}': The event is already being dispatched.`, 'InvalidStateError');
+      }
+      dispatch(st, event);
+      return !event.defaultPrevented;
+    },
+    on(route, handler) {
+      argc('on', 2, arguments.length);
+      if (typeof handler !== 'function') throw failed('on', 'parameter 2 is not a function.');
+      const st = stateOf(this);
+      const key = `${route}`;
+      let hs = st.routes.get(key);
+      if (hs === undefined) st.routes.set(key, (hs = []));
+      if (!hs.includes(handler)) hs.push(handler);
+    },
+    off(route, handler) {
+      const st = stateOf(this);
+      const key = `${route}`;
+      const hs = st.routes.get(key);
+      if (!hs) return;
+      const i = hs.indexOf(handler);
+      if (i >= 0) hs.splice(i, 1);
+      if (hs.length === 0) st.routes.delete(key);
+    },
+    send(data, options) {
+      argc('send', 1, arguments.length);
+      if (!sendable(data)) {
+        // WebIDL USVString conversion, as the native send does (a Symbol throws TypeError).
+        data = `${data}`;
+        if (data === '[object Object]' && !warnedObject) {
+          warnedObject = true;
+          console.warn(`${NAME}: send() converted an object to the string "[object Object]" (as WebSocket.send does); use sendJson(value) to send JSON`);
+        }
+      }
+      return this.__rwsSend(data, options);
+    },
+    reconnect() {
+      stateOf(this);
+      return this.__rwsReconnect();
+    },
+    open() {
+      stateOf(this);
+      return this.__rwsReconnect();
+    },
+  };
+  for (const [name, value] of Object.entries(methods)) {
+    Object.defineProperty(proto, name, { value, writable: true, configurable: true, enumerable: false });
+  }
+  for (const type of ATTRS) {
+    Object.defineProperty(proto, `on${type}`, {
+      get() {
+        const e = stateOf(this).attrs[type];
+        return e === undefined ? null : e.callback;
+      },
+      set(v) {
+        const st = stateOf(this);
+        const h = v !== null && (typeof v === 'object' || typeof v === 'function') ? v : null;
+        let e = st.attrs[type];
+        if (h === null) {
+          if (e !== undefined) removeEntry(st, e);
+          st.attrs[type] = undefined;
+        } else if (e !== undefined) {
+          e.callback = h; // keeps its place in the list, as natively
+        } else {
+          e = { type, callback: h, capture: false, once: false, attr: true, removed: false, signal: null, onAbort: null };
+          let list = st.lists.get(type);
+          if (list === undefined) st.lists.set(type, (list = []));
+          list.push(e);
+          st.attrs[type] = e;
+        }
+      },
+      configurable: true,
+      enumerable: true,
+    });
+  }
+}

@@ -1,0 +1,41 @@
+//! Bindings to `events.js`: the listener lists and the DOM dispatch algorithm, in JS.
+//! Every function here may run user code; the shell calls them only between borrows.
+
+use js_sys::{Function, Object};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/browser/events.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = newState)]
+    pub(crate) fn new_state(json: bool, route_by: &JsValue) -> Object;
+    #[wasm_bindgen(js_name = setAlive)]
+    pub(crate) fn set_alive(st: &Object, alive: bool);
+    #[wasm_bindgen(js_name = holdExtra)]
+    pub(crate) fn hold_extra(st: &Object, obj: &JsValue);
+    #[wasm_bindgen(js_name = heldExtra)]
+    pub(crate) fn held_extra(st: &Object) -> JsValue;
+    #[wasm_bindgen(js_name = setSlow)]
+    pub(crate) fn set_slow(st: &Object, slow: bool);
+    #[wasm_bindgen(js_name = deliver)]
+    pub(crate) fn deliver(st: &Object, e: &web_sys::Event);
+    #[wasm_bindgen(js_name = deliverCustom)]
+    pub(crate) fn deliver_custom(st: &Object, ty: &str, detail: &JsValue);
+    #[wasm_bindgen(js_name = deliverClose)]
+    pub(crate) fn deliver_close(st: &Object, code: u16, reason: &str, was_clean: bool);
+    #[wasm_bindgen(js_name = deliverMessage)]
+    pub(crate) fn deliver_message(st: &Object, e: &web_sys::MessageEvent);
+    #[wasm_bindgen(js_name = makeMessageHandler)]
+    pub(crate) fn make_message_handler(st: &Object, slow: &JsValue) -> Function;
+    #[wasm_bindgen(js_name = verdict)]
+    pub(crate) fn verdict(st: &Object, f: &Function, e: &JsValue) -> i32;
+    #[wasm_bindgen(js_name = callSource, catch)]
+    pub(crate) fn call_source(f: &Function) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = addRustListener)]
+    pub(crate) fn add_rust_listener(st: &Object, ty: &str, f: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = removeRustListener)]
+    pub(crate) fn remove_rust_listener(st: &Object, entry: &JsValue);
+    #[wasm_bindgen(js_name = installPrototype)]
+    pub(crate) fn install_prototype(proto: &JsValue);
+    #[wasm_bindgen(js_name = hasListeners)]
+    pub(crate) fn has_listeners(st: &Object, ty: &str) -> bool;
+}
