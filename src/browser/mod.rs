@@ -269,8 +269,8 @@ impl Shell {
         self.0.with(|s| s.url.clone())
     }
 
-    /// The native `readyState`: from the live socket while one exists (engines differ in
-    /// when they change it), else from the engine.
+    /// The native `readyState`, from the engine (CLOSED from the socket's `error` on, as
+    /// in Chromium; engines that differ are the engines issue's work).
     pub fn ready_state(&self) -> u16 {
         self.0.with(|s| s.engine.ready_state())
     }
