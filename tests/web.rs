@@ -995,3 +995,21 @@ async fn send_converts_its_argument_as_natively() {
     assert_eq!(o, n, "ours vs native");
     assert!(n.contains(r#""42","obj","null","undefined","true""#), "{n}");
 }
+
+/// Differences the differential fuzzer found after the restructuring (close(undefined, r),
+/// fractional close codes, resizable buffers, a listener object without handleEvent, the
+/// stop flag kept across dispatches, passive listeners, Object.keys), each fixed.
+#[wasm_bindgen_test]
+async fn regression_fuzzer_findings_match_native() {
+    let (n, o) = reg_diff("fuzz-findings").await;
+    assert_eq!(o, n, "ours vs native");
+    assert!(n.contains(r#""closeCode":3000"#), "{n}");
+}
+
+/// Found by the keep-alive fuzzer: a closed client whose listeners closed over it stayed
+/// alive forever (the listener state was a GC root held by Rust).
+#[wasm_bindgen_test]
+async fn regression_a_closed_client_with_listeners_closing_over_it_is_freed() {
+    let r = json(&reg(&ours(), "listener-closure-is-freed").await);
+    assert_eq!(r, r#"{"gc":true,"collected":true,"live":0}"#);
+}

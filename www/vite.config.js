@@ -23,6 +23,7 @@ export default defineConfig({
         main: `${here}index.html`,
         seed001: `${here}seed001.html`,
         bare: `${here}bare.html`,
+        fuzz: `${here}fuzz.html`,
       },
     },
   },

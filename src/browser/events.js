@@ -2,7 +2,13 @@
 // listens. Rust (src/browser) decides and performs I/O; it hands finished events to
 // `deliver`/`deliverMessage` here, never holding a RefCell borrow while they run.
 //
-// Per client there is one plain state object (made by `newState`, owned by Rust):
+// Rust holds a small root object per client, never the state itself: `root.st` is the
+// state while the client is alive (or has no JS object), and only a WeakRef once it is
+// closed and owned by a JS object. Then the JS object alone keeps the state and its
+// listeners (which often close over the client) alive, as a native socket's listeners are
+// traced through the socket: a closed client is collected with everything it holds.
+//
+// Per client there is one plain state object:
 //   lists   Map type -> [entry]; entry = { type, callback, capture, once, attr, removed,
 //           signal, onAbort }; `attr` entries are the onX handlers (callback = current value)
 //   me      the client's JS object, held strongly only while the client is alive (so an
@@ -28,8 +34,11 @@ const report = (err) => {
   else console.error(err);
 };
 
+/** The state behind a root, or undefined once it was collected. */
+const S = (root) => root.st ?? root.weak?.deref();
+
 export function newState(json, routeBy) {
-  return {
+  const st = {
     lists: new Map(),
     attrs: Object.create(null),
     me: undefined,
@@ -44,17 +53,29 @@ export function newState(json, routeBy) {
     json: !!json,
     routeBy: routeBy || null,
     routes: new Map(),
-    rust: new Map(),
+    bound: false,
+    root: null,
   };
+  const root = { st, weak: null };
+  st.root = root;
+  return root;
 }
 
 const meOf = (st) => st.me ?? st.weak?.deref() ?? null;
 
 /** Alive: the client is connecting, open, closing or waiting to reconnect. */
-export function setAlive(st, alive) {
+export function setAlive(root, alive) {
+  const st = S(root);
+  if (st === undefined) return;
   st.alive = alive;
   st.me = alive ? st.weak?.deref() : undefined;
   st.extra = alive ? st.extraWeak?.deref() : undefined;
+  if (alive) {
+    root.st = st;
+  } else if (st.bound) {
+    root.weak = new WeakRef(st);
+    root.st = undefined;
+  }
 }
 
 /** Tells the state which JS object is the client (`this`, `event.target`). */
@@ -64,24 +85,29 @@ export function bindObject(st, obj) {
 }
 
 /** Keeps `obj` (a websocketClass wrapping the client) alive exactly as long as the client. */
-export function holdExtra(st, obj) {
+export function holdExtra(root, obj) {
+  const st = S(root);
+  if (st === undefined) return;
   if (st.extraWeak === null || st.extraWeak.deref() !== obj) st.extraWeak = new WeakRef(obj);
   if (st.alive) st.extra = obj;
 }
 
-export function heldExtra(st) {
-  return st.extra ?? st.extraWeak?.deref();
+export function heldExtra(root) {
+  const st = S(root);
+  return st === undefined ? undefined : st.extra ?? st.extraWeak?.deref();
 }
 
-export function setSlow(st, slow) {
-  st.slow = slow;
+export function setSlow(root, slow) {
+  const st = S(root);
+  if (st !== undefined) st.slow = slow;
 }
 
 function stateOf(obj) {
   let st = states.get(obj);
   if (st === undefined) {
-    st = obj.__rwsState();
+    st = S(obj.__rwsState());
     states.set(obj, st);
+    st.bound = true;
   }
   bindObject(st, obj);
   return st;
@@ -102,6 +128,15 @@ function makeProto(st, base) {
     eventPhase: { get() { return frameOf(st, this) ? 2 : 0; }, configurable: true },
     composedPath: {
       value() { const me = meOf(st); return frameOf(st, this) && me ? [me] : []; },
+      configurable: true, writable: true,
+    },
+    preventDefault: {
+      // Ignored inside a passive listener, as natively.
+      value() {
+        const f = frameOf(st, this);
+        if (f && f.passive) return undefined;
+        return ownBase.preventDefault.call(this);
+      },
       configurable: true, writable: true,
     },
     stopImmediatePropagation: {
@@ -149,38 +184,44 @@ function removeEntry(st, l) {
   }
 }
 
-function call(st, l, e) {
+function call(st, l, e, frame) {
   const cb = l.callback;
+  frame.passive = l.passive === true;
   try {
     if (typeof cb === 'function') {
       const r = cb.call(meOf(st), e);
       if (l.attr && r === false && e.cancelable) e.preventDefault();
     } else if (!l.attr) {
       const h = cb.handleEvent;
-      if (typeof h !== 'function') throw new TypeError("The provided callback is not callable and has no callable 'handleEvent'.");
-      h.call(cb, e);
+      // A listener object without a callable handleEvent is skipped; Chromium reports
+      // nothing either (measured).
+      if (typeof h === 'function') h.call(cb, e);
     }
     // An onX set to a non-callable object is kept but never called (as natively).
   } catch (err) {
     report(err);
   }
+  frame.passive = false;
 }
 
 function dispatch(st, e) {
   retarget(st, e);
   const list = st.lists.get(e.type);
   if (list === undefined || list.length === 0) return;
-  const frame = { e, stop: false };
+  // Propagation stopped before (by an earlier dispatch, as Chromium keeps the flag, or
+  // before any dispatch): no listener is invoked.
+  if (e.cancelBubble) return;
+  const frame = { e, stop: false, passive: false };
   st.stack.push(frame);
   try {
     if (list.length === 1 && !list[0].once) {
-      call(st, list[0], e);
+      call(st, list[0], e, frame);
     } else {
       for (const l of list.slice()) {
         if (frame.stop) break;
         if (l.removed) continue;
         if (l.once) removeEntry(st, l);
-        call(st, l, e);
+        call(st, l, e, frame);
       }
     }
   } finally {
@@ -188,27 +229,40 @@ function dispatch(st, e) {
   }
 }
 
-export function hasListeners(st, type) {
+function listened(st, type) {
   const l = st.lists.get(type);
   return l !== undefined && l.length > 0;
 }
 
+export function hasListeners(root, type) {
+  const st = S(root);
+  return st !== undefined && listened(st, type);
+}
+
 /** Delivers an event made by Rust (or the socket's own open/error/close event). */
-export function deliver(st, e) {
-  dispatch(st, e);
+export function deliver(root, e) {
+  const st = S(root);
+  if (st !== undefined) dispatch(st, e);
 }
 
 /** Delivers a custom event (`reconnecting`, …) whose detail fields also sit on it. */
-export function deliverCustom(st, type, detail) {
-  if (!hasListeners(st, type)) return;
+export function deliverCustom(root, type, detail) {
+  const st = S(root);
+  if (st === undefined) return;
+  emitCustom(st, type, detail);
+}
+
+function emitCustom(st, type, detail) {
+  if (!listened(st, type)) return;
   const e = new CustomEvent(type, { detail });
   if (detail) Object.assign(e, detail);
   dispatch(st, e);
 }
 
 /** Delivers a synthesised close event. */
-export function deliverClose(st, code, reason, wasClean) {
-  if (!hasListeners(st, 'close')) return;
+export function deliverClose(root, code, reason, wasClean) {
+  const st = S(root);
+  if (st === undefined || !listened(st, 'close')) return;
   dispatch(st, new CloseEvent('close', { code, reason, wasClean }));
 }
 
@@ -219,7 +273,12 @@ function routeKey(v) {
 }
 
 /** A message event for the application: JSON mode, listeners, routes. */
-export function deliverMessage(st, e) {
+export function deliverMessage(root, e) {
+  const st = S(root);
+  if (st !== undefined) messageTo(st, e);
+}
+
+function messageTo(st, e) {
   if (!st.json) {
     dispatch(st, e);
     return;
@@ -242,7 +301,7 @@ export function deliverMessage(st, e) {
   }
   dispatch(st, e);
   if (bad) {
-    deliverCustom(st, 'parse-error', { data: e.data, error });
+    emitCustom(st, 'parse-error', { data: e.data, error });
     return;
   }
   if (st.routeBy === null) return;
@@ -265,19 +324,22 @@ export function deliverMessage(st, e) {
 }
 
 /** The socket's `onmessage`: straight to the listeners unless Rust must see it. */
-export function makeMessageHandler(st, slow) {
+export function makeMessageHandler(root, slow) {
   return function onmessage(e) {
+    const st = S(root);
+    if (st === undefined) return;
     if (st.slow) slow(e);
-    else deliverMessage(st, e);
+    else messageTo(st, e);
   };
 }
 
 /** Calls a user policy function (`shouldReconnect`, `isPong`) with `this` = the client:
  *  1 truthy, 0 falsy, -1 it threw (reported). */
-export function verdict(st, f, e) {
-  if (e && typeof e === 'object') retarget(st, e);
+export function verdict(root, f, e) {
+  const st = S(root);
+  if (st !== undefined && e && typeof e === 'object') retarget(st, e);
   try {
-    return f.call(meOf(st), e) ? 1 : 0;
+    return f.call(st === undefined ? undefined : meOf(st), e) ? 1 : 0;
   } catch (err) {
     report(err);
     return -1;
@@ -290,7 +352,9 @@ export function callSource(f) {
 }
 
 /** A Rust listener (the Rust API, websocketClass): `f(event)`; returns its id. */
-export function addRustListener(st, type, f) {
+export function addRustListener(root, type, f) {
+  const st = S(root);
+  if (st === undefined) return null;
   const l = { type, callback: f, capture: false, once: false, attr: false, removed: false, signal: null, onAbort: null };
   let list = st.lists.get(type);
   if (list === undefined) st.lists.set(type, (list = []));
@@ -298,8 +362,9 @@ export function addRustListener(st, type, f) {
   return l;
 }
 
-export function removeRustListener(st, l) {
-  removeEntry(st, l);
+export function removeRustListener(root, l) {
+  const st = S(root);
+  if (st !== undefined) removeEntry(st, l);
 }
 
 function flatten(options) {
@@ -314,8 +379,19 @@ function checkCallback(op, callback) {
 }
 
 function sendable(data) {
-  return typeof data === 'string' || data instanceof ArrayBuffer || ArrayBuffer.isView(data) ||
-    (typeof Blob !== 'undefined' && data instanceof Blob);
+  if (data instanceof ArrayBuffer) {
+    if (data.resizable) throw failed('send', 'The provided ArrayBuffer value must not be resizable.');
+    return true;
+  }
+  if (ArrayBuffer.isView(data)) {
+    const b = data.buffer;
+    if (typeof SharedArrayBuffer === 'function' && b instanceof SharedArrayBuffer) {
+      throw failed('send', 'The provided ArrayBufferView value must not be shared.');
+    }
+    if (b.resizable) throw failed('send', 'The provided ArrayBufferView value must not be resizable.');
+    return true;
+  }
+  return typeof data === 'string' || (typeof Blob !== 'undefined' && data instanceof Blob);
 }
 
 const ATTRS = ['open', 'message', 'error', 'close'];
@@ -336,11 +412,12 @@ export function installPrototype(proto) {
       checkCallback('addEventListener', callback);
       let capture = false;
       let once = false;
+      let passive = false;
       let signal;
       if (options !== null && (typeof options === 'object' || typeof options === 'function')) {
         capture = !!options.capture;
         once = !!options.once;
-        void options.passive;
+        passive = !!options.passive;
         signal = options.signal;
         if (signal !== undefined && !(signal instanceof AbortSignal)) {
           throw failed('addEventListener', "Failed to read the 'signal' property from 'AddEventListenerOptions': Failed to convert value to 'AbortSignal'.");
@@ -354,7 +431,7 @@ export function installPrototype(proto) {
       let list = st.lists.get(type);
       if (list === undefined) st.lists.set(type, (list = []));
       for (const l of list) if (!l.attr && l.callback === callback && l.capture === capture) return;
-      const l = { type, callback, capture, once, attr: false, removed: false, signal: null, onAbort: null };
+      const l = { type, callback, capture, once, passive, attr: false, removed: false, signal: null, onAbort: null };
       list.push(l);
       if (signal !== undefined) {
         l.signal = signal;
@@ -417,6 +494,12 @@ export function installPrototype(proto) {
       }
       return this.__rwsSend(data, options);
     },
+    close(code, reason, options) {
+      // As Blink's binding: trailing undefined arguments are dropped, and a code left
+      // undefined before a reason is converted, to 0 (InvalidAccessError).
+      if (code === undefined && reason !== undefined) code = 0;
+      return this.__rwsClose(code, reason, options);
+    },
     reconnect() {
       stateOf(this);
       return this.__rwsReconnect();
@@ -426,6 +509,13 @@ export function installPrototype(proto) {
       return this.__rwsReconnect();
     },
   };
+  // wasm-bindgen stores the instance's pointer with `this.__wbg_ptr = …`: through this
+  // setter it becomes a non-enumerable own property (Object.keys(ws) is [], as natively).
+  Object.defineProperty(proto, '__wbg_ptr', {
+    set(v) { Object.defineProperty(this, '__wbg_ptr', { value: v, writable: true, configurable: true, enumerable: false }); },
+    get() { return 0; },
+    configurable: true,
+  });
   for (const [name, value] of Object.entries(methods)) {
     Object.defineProperty(proto, name, { value, writable: true, configurable: true, enumerable: false });
   }

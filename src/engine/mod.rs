@@ -781,7 +781,13 @@ impl<P> Engine<P> {
                 "Failed to execute 'send': not open (waiting to reconnect) and queue: false \
                  was passed",
             )),
-            Phase::Waiting | Phase::Closing | Phase::Closed => Ok(SendOutcome::Discarded(bytes)),
+            // Waiting to reconnect with the queue off: not the user's close, so the message
+            // must not vanish silently: it is reported like an overflow.
+            Phase::Waiting => {
+                self.emit(Event::QueueOverflow { data });
+                Ok(SendOutcome::Dropped)
+            }
+            Phase::Closing | Phase::Closed => Ok(SendOutcome::Discarded(bytes)),
         }
     }
 

@@ -969,3 +969,21 @@ fn queue_byte_counts_saturate() {
     assert_eq!(q.push(1, usize::MAX).unwrap(), vec![(1, true)]);
     assert_eq!(q.bytes(), 0);
 }
+
+/// Found by the keep-alive fuzzer: with `maxQueued: 0`, a send while waiting to reconnect
+/// was discarded without a trace. It is reported (`queue-overflow`) instead.
+#[test]
+fn a_send_while_waiting_with_the_queue_off_is_reported() {
+    let mut s = Sim::new(Config {
+        max_queued: Some(0),
+        ..Config::default()
+    });
+    s.open();
+    s.server_close(1006);
+    assert_eq!(s.e.phase(), Phase::Waiting);
+    assert_eq!(s.e.send("lost?".into(), 5, true), Ok(SendOutcome::Dropped));
+    s.drain();
+    assert!(s.events().contains(&&Event::QueueOverflow {
+        data: "lost?".into()
+    }));
+}

@@ -458,7 +458,7 @@ impl ResilientWebSocket {
     /// `close(code?, reason?, { clearQueue? })` with the native validation: code 1000 or
     /// 3000–4999 (`InvalidAccessError`), reason at most 123 UTF-8 bytes (`SyntaxError`).
     /// Stops the heartbeat and every reconnect; `reconnect()` opens again.
-    #[wasm_bindgen(skip_typescript)]
+    #[wasm_bindgen(js_name = __rwsClose, skip_typescript)]
     pub fn close(&self, code: JsValue, reason: JsValue, options: JsValue) -> Result<(), JsValue> {
         // Plain values, as WebIDL converts them: only `undefined` means "absent"; `null` is
         // the code 0 (InvalidAccessError) and the reason "null", as natively.

@@ -814,6 +814,18 @@ async function collectGarbage(Ctor, before, isCollected) {
   }
 }
 
+/** Runs `body(register)` (which creates a client, uses it, drops it and registers what
+ *  must be collected), then collects: whether it was freed and the change in liveClients. */
+async function freedAfter(Ctor, body) {
+  for (let i = 0; i < 3; i++) { if (typeof gc === 'function') gc(); await sleep(30); }
+  const before = Ctor.liveClients;
+  let collected = false;
+  const reg = new FinalizationRegistry(() => { collected = true; });
+  await body((obj) => reg.register(obj, 'x'));
+  await collectGarbage(Ctor, before, () => collected);
+  return { gc: typeof gc === 'function', collected, live: Ctor.liveClients - before };
+}
+
 export async function regression(Ctor, base, http, tag, which, SeedCtor) {
   const url = (p) => `${base}${p}${p.includes('?') ? '&' : '?'}tag=${encodeURIComponent(tag)}`;
   const plain = { reconnect: false, pingInterval: 0 };
@@ -894,12 +906,8 @@ export async function regression(Ctor, base, http, tag, which, SeedCtor) {
         return out;
       }
       // 5a. A closed client touched afterwards is still freed.
-      case 'closed-then-touched-is-freed': {
-        for (let i = 0; i < 3; i++) { if (typeof gc === 'function') gc(); await sleep(30); }
-        const before = Ctor.liveClients;
-        let collected = false;
-        const reg = new FinalizationRegistry(() => { collected = true; });
-        await (async () => {
+      case 'closed-then-touched-is-freed':
+        return freedAfter(Ctor, async (register) => {
           const ws = new Ctor(url('/echo'), [], plain);
           ws.onmessage = () => {};
           await once(ws, 'open');
@@ -907,30 +915,21 @@ export async function regression(Ctor, base, http, tag, which, SeedCtor) {
           await once(ws, 'close');
           ws.onmessage = null;
           ws.addEventListener('message', () => {});
-          reg.register(ws, 'ws');
-        })();
-        await collectGarbage(Ctor, before, () => collected);
-        return { gc: typeof gc === 'function', collected, live: Ctor.liveClients - before };
-      }
+          register(ws);
+        });
       // 5b. websocketClass after closeSocket(): it and its thatVue are freed.
       case 'seed-class-is-freed': {
-        const WsClass = SeedCtor;
-        for (let i = 0; i < 3; i++) { if (typeof gc === 'function') gc(); await sleep(30); }
-        const before = Ctor.liveClients;
-        let vueCollected = false;
-        const reg = new FinalizationRegistry(() => { vueCollected = true; });
-        await (async () => {
+        const r = await freedAfter(Ctor, async (register) => {
           const vue = { openSuccess() {}, getSocketMsg() {} };
-          const s = new WsClass(vue, url('/echo'));
-          s.onopenSuccess(() => {});
-          s.getWebSocketMsg(() => {});
-          await once(s.ws, 'open');
-          s.closeSocket();
-          await once(s.ws, 'close');
-          reg.register(vue, 'vue');
-        })();
-        await collectGarbage(Ctor, before, () => vueCollected);
-        return { gc: typeof gc === 'function', vueCollected, live: Ctor.liveClients - before };
+          const sc = new SeedCtor(vue, url('/echo'));
+          sc.onopenSuccess(() => {});
+          sc.getWebSocketMsg(() => {});
+          await once(sc.ws, 'open');
+          sc.closeSocket();
+          await once(sc.ws, 'close');
+          register(vue);
+        });
+        return { gc: r.gc, vueCollected: r.collected, live: r.live };
       }
       // (diff) 6. Interface details.
       case 'interface': {
@@ -993,6 +992,43 @@ export async function regression(Ctor, base, http, tag, which, SeedCtor) {
         ws.close();
         return { got, thrown };
       }
+      // (diff) Found by the differential fuzzer (each fixed with this test).
+      case 'fuzz-findings': {
+        const out = {};
+        const ws = new Ctor(url('/echo'), [], plain);
+        out.keys = Object.keys(ws);
+        out.closeUndefinedReason = errName(() => ws.close(undefined, ''));
+        out.resizable = errName(() => ws.send(new ArrayBuffer(4, { maxByteLength: 8 })));
+        out.resizableView = errName(() => ws.send(new Uint8Array(new ArrayBuffer(4, { maxByteLength: 8 }))));
+        const seen = [];
+        ws.addEventListener('x', { handleEvent: 42 });
+        ws.addEventListener('x', function (e) { seen.push('after-bad-object'); e.stopImmediatePropagation(); });
+        ws.addEventListener('x', () => seen.push('not reached'));
+        const xe = new Event('x');
+        ws.dispatchEvent(xe);
+        ws.dispatchEvent(xe); // stopped before: natively no listener runs again
+        out.seen = seen;
+        ws.addEventListener('y', (e) => e.preventDefault(), { passive: true });
+        out.passivePrevent = ws.dispatchEvent(new Event('y', { cancelable: true }));
+        await once(ws, 'open');
+        const ce = once(ws, 'close');
+        ws.close(3000.9);
+        out.closeCode = (await ce).code;
+        await settle(100);
+        return out;
+      }
+      // A closed client whose listeners close over it (as almost every app's do) is freed.
+      case 'listener-closure-is-freed':
+        return freedAfter(Ctor, async (register) => {
+          const ws = new Ctor(url('/echo'), [], plain);
+          ws.onmessage = () => ws.send('again');
+          ws.addEventListener('open', () => ws.send('hello'));
+          await once(ws, 'message');
+          ws.onmessage = null;
+          ws.close();
+          await once(ws, 'close');
+          register(ws);
+        });
       default:
         throw new Error(`unknown case ${which}`);
     }
