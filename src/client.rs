@@ -5,15 +5,24 @@
 //!
 //! # fn main() -> Result<(), resilient_ws::engine::Error> {
 //! let client = Client::connect("wss://example.com/socket", Options::default())?;
-//! let c = client.clone();
-//! client.on_message(move |ev| {
+//! // Callbacks get the client as an argument: no need to capture a clone of it.
+//! client.on_message(|c, ev| {
 //!     if let Some(text) = ev.data().as_string() {
 //!         let _ = c.send_text(&format!("echo: {text}"));
 //!     }
 //! });
+//! // Dropping the last `Client` handle closes the client (1000) and frees it.
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Ownership: the handles returned by [`Client::connect`] (and their clones) own the client;
+//! when the last one is dropped the client is closed and freed, as gloo-net's socket is.
+//! The `&Client` a callback receives does not own it (nor do its clones), so a callback
+//! cannot keep a dropped client alive. A callback that captures an owning clone would
+//! (an `Rc` cycle: the client holds the callback, the callback the client): use the
+//! argument instead. Clients from [`Client::get_instance`] are owned by the registry until
+//! [`Client::dispose_instance`].
 
 use std::rc::Rc;
 
@@ -47,15 +56,26 @@ pub struct Options {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ListenerId(crate::browser::ListenerId);
 
-/// A resilient WebSocket client for Rust/wasm code. Cloning shares the client.
+/// A resilient WebSocket client for Rust/wasm code. Cloning shares the client; dropping
+/// the last owning handle closes it (see the module docs).
 #[derive(Clone)]
 pub struct Client {
     shell: Shell,
+    /// Kept only for its `Drop`: the last owning handle closes the client.
+    _owner: Option<Rc<Owner>>,
+}
+
+/// Closes the client when the last owning handle is dropped.
+struct Owner(Shell);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.0.close(Some(1000), "", false);
+    }
 }
 
 impl Client {
-    /// Validates the URL and options as the JS constructor does and starts connecting.
-    pub fn connect(url: &str, options: Options) -> Result<Client, Error> {
+    fn open(url: &str, options: Options) -> Result<Shell, Error> {
         options.config.validate()?;
         let resolved = crate::validate::resolve_url(&JsValue::from_str(url))?;
         crate::validate::protocol_list(&options.protocols)?;
@@ -91,13 +111,38 @@ impl Client {
                     .unwrap_or_else(|| "the socket could not be created".into()),
             )
         })?;
-        Ok(Client { shell })
+        Ok(shell)
+    }
+
+    /// Validates the URL and options as the JS constructor does and starts connecting.
+    /// The handle (and its clones) own the client: dropping the last one closes it.
+    pub fn connect(url: &str, options: Options) -> Result<Client, Error> {
+        let shell = Self::open(url, options)?;
+        let owner = Some(Rc::new(Owner(shell.clone())));
+        Ok(Client {
+            shell,
+            _owner: owner,
+        })
     }
 
     /// Calls `f` for every event of this type (`"open"`, `"message"`, `"close"`,
-    /// `"reconnecting"`, `"heartbeat-timeout"`, …). Callbacks may call the client.
-    pub fn on(&self, event: &str, mut f: impl FnMut(&web_sys::Event) + 'static) -> ListenerId {
-        ListenerId(self.shell.add_rust_listener(event, move |e| f(&e)))
+    /// `"reconnecting"`, `"heartbeat-timeout"`, …) with the client (a non-owning handle)
+    /// and the event. Callbacks may call the client.
+    pub fn on(
+        &self,
+        event: &str,
+        mut f: impl FnMut(&Client, &web_sys::Event) + 'static,
+    ) -> ListenerId {
+        let weak = Rc::downgrade(&self.shell.0);
+        ListenerId(self.shell.add_rust_listener(event, move |e| {
+            if let Some(inner) = weak.upgrade() {
+                let c = Client {
+                    shell: Shell(inner),
+                    _owner: None,
+                };
+                f(&c, &e)
+            }
+        }))
     }
 
     /// Removes a listener.
@@ -106,24 +151,24 @@ impl Client {
     }
 
     /// Calls `f` for every message, with the browser's own `MessageEvent`.
-    pub fn on_message(&self, mut f: impl FnMut(&MessageEvent) + 'static) -> ListenerId {
-        self.on("message", move |e| {
+    pub fn on_message(&self, mut f: impl FnMut(&Client, &MessageEvent) + 'static) -> ListenerId {
+        self.on("message", move |c, e| {
             if let Some(m) = e.dyn_ref::<MessageEvent>() {
-                f(m)
+                f(c, m)
             }
         })
     }
 
     /// Calls `f` whenever a socket opens (first connect and every reconnect).
-    pub fn on_open(&self, mut f: impl FnMut() + 'static) -> ListenerId {
-        self.on("open", move |_| f())
+    pub fn on_open(&self, mut f: impl FnMut(&Client) + 'static) -> ListenerId {
+        self.on("open", move |c, _| f(c))
     }
 
     /// Calls `f` with every close event (native or synthesised by the heartbeat).
-    pub fn on_close(&self, mut f: impl FnMut(&CloseEvent) + 'static) -> ListenerId {
-        self.on("close", move |e| {
-            if let Some(c) = e.dyn_ref::<CloseEvent>() {
-                f(c)
+    pub fn on_close(&self, mut f: impl FnMut(&Client, &CloseEvent) + 'static) -> ListenerId {
+        self.on("close", move |c, e| {
+            if let Some(ev) = e.dyn_ref::<CloseEvent>() {
+                f(c, ev)
             }
         })
     }
@@ -188,11 +233,18 @@ impl Client {
     pub fn get_instance(url: &str, options: Options) -> Result<Client, Error> {
         let key = crate::validate::resolve_url(&JsValue::from_str(url))?;
         if let Some(shell) = crate::js::registry_shell(&key) {
-            return Ok(Client { shell });
+            return Ok(Client {
+                shell,
+                _owner: None,
+            });
         }
-        let c = Client::connect(url, options)?;
-        crate::js::registry_insert(key, c.shell.clone());
-        Ok(c)
+        // The registry owns it (until dispose_instance), not the handle.
+        let shell = Self::open(url, options)?;
+        crate::js::registry_insert(key, shell.clone());
+        Ok(Client {
+            shell,
+            _owner: None,
+        })
     }
 
     /// Closes and forgets the registry's client for `key`. Returns whether one existed.

@@ -48,6 +48,8 @@ extern "C" {
     async fn queue_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = dynamicUrlScenario, catch)]
     async fn dynamic_url_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = stats, catch)]
+    async fn server_stats(http: &str, tag: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch)]
     async fn regression(
         ctor: &JsValue,
@@ -459,10 +461,9 @@ async fn rust_api_round_trip_queue_and_registry() {
     c.send_text("queued").expect("queue");
     let got = Rc::new(RefCell::new(Vec::<String>::new()));
     {
-        let c2 = c.clone();
-        c.on_open(move || c2.send_text("from on_open").expect("send"));
+        c.on_open(|c| c.send_text("from on_open").expect("send"));
         let got = got.clone();
-        c.on_message(move |m| {
+        c.on_message(move |_, m| {
             let s = match m.data().as_string() {
                 Some(s) => s,
                 None => format!(
@@ -1012,4 +1013,53 @@ async fn regression_fuzzer_findings_match_native() {
 async fn regression_a_closed_client_with_listeners_closing_over_it_is_freed() {
     let r = json(&reg(&ours(), "listener-closure-is-freed").await);
     assert_eq!(r, r#"{"gc":true,"collected":true,"live":0}"#);
+}
+
+/// Issue 10, finding 5: a Rust client whose callbacks used a captured clone of it formed an
+/// `Rc` cycle, so dropping it kept it connected (and reconnecting) forever. Callbacks now get
+/// a non-owning `&Client`, and dropping the last owning handle closes and frees the client.
+#[wasm_bindgen_test]
+async fn a_dropped_rust_client_closes_and_is_freed() {
+    use resilient_ws::client::{Client, Options};
+    let t = tag("rust-drop");
+    let url = format!("{}/echo?tag={t}", base());
+    // Set when the client's callbacks are dropped, i.e. when the client is freed.
+    struct Guard(std::rc::Rc<std::cell::Cell<bool>>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    let freed = std::rc::Rc::new(std::cell::Cell::new(false));
+    {
+        let c = Client::connect(&url, Options::default()).expect("connect");
+        c.on_open(|c| c.send_text("hello").expect("send"));
+        let guard = Guard(freed.clone());
+        c.on_message(move |c, _| {
+            let _ = &guard;
+            let _ = c.send_text("again");
+        });
+        for _ in 0..100 {
+            if c.ready_state() == 1 {
+                break;
+            }
+            sleep_ms(20).await;
+        }
+        assert_eq!(c.ready_state(), 1);
+        sleep_ms(100).await;
+    }
+    assert!(
+        freed.get(),
+        "the client (and its callbacks) must be freed when dropped"
+    );
+    let mut open = -1.0;
+    for _ in 0..50 {
+        let s = run(server_stats(&http(), &t)).await;
+        open = get(&s, "open").as_f64().unwrap_or(-1.0);
+        if open == 0.0 {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    assert_eq!(open, 0.0, "the server still sees the connection");
 }
