@@ -48,6 +48,9 @@ export function newState(json, routeBy) {
     extraWeak: null,
     slow: true,
     stack: [],
+    depth: 0,
+    lastBase: null,
+    lastProto: null,
     protos: new Map(),
     ours: new Set(),
     json: !!json,
@@ -113,8 +116,10 @@ function stateOf(obj) {
   return st;
 }
 
+// Frames of the dispatches in progress, reused (no allocation per message): st.stack holds
+// st.depth live frames.
 function frameOf(st, e) {
-  for (let i = st.stack.length - 1; i >= 0; i--) if (st.stack[i].e === e) return st.stack[i];
+  for (let i = st.depth - 1; i >= 0; i--) if (st.stack[i].e === e) return st.stack[i];
   return undefined;
 }
 
@@ -155,12 +160,19 @@ function makeProto(st, base) {
 // A frozen event cannot be re-parented: it is dispatched with its own target (null).
 function retarget(st, e) {
   const base = Object.getPrototypeOf(e);
-  if (st.ours.has(base)) return; // already retargeted to this client
-  let p = st.protos.get(base);
-  if (p === undefined) {
-    p = makeProto(st, base);
-    st.protos.set(base, p);
-    st.ours.add(p);
+  let p;
+  if (base === st.lastBase) {
+    p = st.lastProto; // the usual case: another message event from the socket
+  } else {
+    if (st.ours.has(base)) return; // already retargeted to this client
+    p = st.protos.get(base);
+    if (p === undefined) {
+      p = makeProto(st, base);
+      st.protos.set(base, p);
+      st.ours.add(p);
+    }
+    st.lastBase = base;
+    st.lastProto = p;
   }
   try {
     Object.setPrototypeOf(e, p);
@@ -204,15 +216,19 @@ function call(st, l, e, frame) {
   frame.passive = false;
 }
 
-function dispatch(st, e) {
+function dispatch(st, e, fresh) {
   retarget(st, e);
   const list = st.lists.get(e.type);
   if (list === undefined || list.length === 0) return;
   // Propagation stopped before (by an earlier dispatch, as Chromium keeps the flag, or
-  // before any dispatch): no listener is invoked.
-  if (e.cancelBubble) return;
-  const frame = { e, stop: false, passive: false };
-  st.stack.push(frame);
+  // before any dispatch): no listener is invoked. (`fresh`: the socket's own new event.)
+  if (!fresh && e.cancelBubble) return;
+  let frame = st.stack[st.depth];
+  if (frame === undefined) st.stack.push((frame = { e: null, stop: false, passive: false }));
+  frame.e = e;
+  frame.stop = false;
+  frame.passive = false;
+  st.depth++;
   try {
     if (list.length === 1 && !list[0].once) {
       call(st, list[0], e, frame);
@@ -225,7 +241,8 @@ function dispatch(st, e) {
       }
     }
   } finally {
-    st.stack.pop();
+    st.depth--;
+    frame.e = null;
   }
 }
 
@@ -242,7 +259,7 @@ export function hasListeners(root, type) {
 /** Delivers an event made by Rust (or the socket's own open/error/close event). */
 export function deliver(root, e) {
   const st = S(root);
-  if (st !== undefined) dispatch(st, e);
+  if (st !== undefined) dispatch(st, e, true);
 }
 
 /** Delivers a custom event (`reconnecting`, …) whose detail fields also sit on it. */
@@ -256,14 +273,14 @@ function emitCustom(st, type, detail) {
   if (!listened(st, type)) return;
   const e = new CustomEvent(type, { detail });
   if (detail) Object.assign(e, detail);
-  dispatch(st, e);
+  dispatch(st, e, true);
 }
 
 /** Delivers a synthesised close event. */
 export function deliverClose(root, code, reason, wasClean) {
   const st = S(root);
   if (st === undefined || !listened(st, 'close')) return;
-  dispatch(st, new CloseEvent('close', { code, reason, wasClean }));
+  dispatch(st, new CloseEvent("close", { code, reason, wasClean }), true);
 }
 
 function routeKey(v) {
@@ -275,12 +292,12 @@ function routeKey(v) {
 /** A message event for the application: JSON mode, listeners, routes. */
 export function deliverMessage(root, e) {
   const st = S(root);
-  if (st !== undefined) messageTo(st, e);
+  if (st !== undefined) messageTo(st, e, true);
 }
 
-function messageTo(st, e) {
+function messageTo(st, e, fresh) {
   if (!st.json) {
-    dispatch(st, e);
+    dispatch(st, e, fresh);
     return;
   }
   let parsed;
@@ -299,7 +316,7 @@ function messageTo(st, e) {
   } catch {
     // a frozen event
   }
-  dispatch(st, e);
+  dispatch(st, e, fresh);
   if (bad) {
     emitCustom(st, 'parse-error', { data: e.data, error });
     return;
@@ -326,10 +343,10 @@ function messageTo(st, e) {
 /** The socket's `onmessage`: straight to the listeners unless Rust must see it. */
 export function makeMessageHandler(root, slow) {
   return function onmessage(e) {
-    const st = S(root);
+    const st = root.st ?? root.weak?.deref();
     if (st === undefined) return;
     if (st.slow) slow(e);
-    else messageTo(st, e);
+    else messageTo(st, e, true);
   };
 }
 
