@@ -216,9 +216,9 @@ function call(st, l, e, frame) {
   frame.passive = false;
 }
 
-function dispatch(st, e, fresh) {
+function dispatch(st, e, fresh, type) {
   retarget(st, e);
-  const list = st.lists.get(e.type);
+  const list = st.lists.get(type === undefined ? e.type : type);
   if (list === undefined || list.length === 0) return;
   // Propagation stopped before (by an earlier dispatch, as Chromium keeps the flag, or
   // before any dispatch): no listener is invoked. (`fresh`: the socket's own new event.)
@@ -297,7 +297,7 @@ export function deliverMessage(root, e) {
 
 function messageTo(st, e, fresh) {
   if (!st.json) {
-    dispatch(st, e, fresh);
+    dispatch(st, e, fresh, 'message');
     return;
   }
   let parsed;
