@@ -488,6 +488,16 @@ async fn rust_api_round_trip_queue_and_registry() {
         sleep_ms(20).await;
     }
     assert_eq!(*got.borrow(), vec!["from on_open", "queued", "bytes:4"]);
+    // Only what the socket accepts as is reaches it: an object would be converted by the
+    // native send through its toString (user code) while the client's state is borrowed.
+    let obj = js_sys::Object::new();
+    let e = c.send_js(&obj, 0).expect_err("an object is not sendable");
+    assert_eq!(
+        js_sys::Reflect::get(&e, &"name".into())
+            .ok()
+            .and_then(|v| v.as_string()),
+        Some("TypeError".into())
+    );
     assert_eq!(c.protocol(), "echo");
     assert_eq!(c.ready_state(), 1);
     // Bad close codes are refused with the platform's error kind.

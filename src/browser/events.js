@@ -396,6 +396,7 @@ function checkCallback(op, callback) {
 }
 
 function sendable(data) {
+  if (typeof data === 'string') return true; // the usual case first: no other check per send
   if (data instanceof ArrayBuffer) {
     if (data.resizable) throw failed('send', 'The provided ArrayBuffer value must not be resizable.');
     return true;
@@ -408,7 +409,7 @@ function sendable(data) {
     if (b.resizable) throw failed('send', 'The provided ArrayBufferView value must not be resizable.');
     return true;
   }
-  return typeof data === 'string' || (typeof Blob !== 'undefined' && data instanceof Blob);
+  return typeof Blob !== 'undefined' && data instanceof Blob;
 }
 
 const ATTRS = ['open', 'message', 'error', 'close'];

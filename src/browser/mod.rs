@@ -64,6 +64,23 @@ fn send_raw(ws: &web_sys::WebSocket, data: &JsValue) -> Result<(), JsValue> {
     ws.unchecked_ref::<AnySocket>().send_any(data)
 }
 
+/// The one guard for what reaches the socket's `send` (every facade goes through
+/// [`Shell::send`]); the JS class converts other values as natively before calling it.
+fn check_sendable(data: &JsValue) -> Result<(), JsValue> {
+    if data.is_string()
+        || data.is_instance_of::<js_sys::ArrayBuffer>()
+        || js_sys::ArrayBuffer::is_view(data)
+        || data.is_instance_of::<web_sys::Blob>()
+    {
+        Ok(())
+    } else {
+        Err(errors::type_error(
+            "Failed to execute 'send': the data must be a string, an ArrayBuffer, an \
+             ArrayBufferView (typed array or DataView) or a Blob",
+        ))
+    }
+}
+
 /// The shell's clock: `performance.now()` in whole milliseconds.
 pub fn now() -> Millis {
     performance_now().max(0.0) as Millis
@@ -141,10 +158,10 @@ pub struct Inner {
     delivering: Cell<bool>,
     /// The socket's own event for the input being handled (delivered as the browser made
     /// it, `isTrusted` and all, when the engine reports that event).
-    native: RefCell<Option<web_sys::Event>>,
+    native: Cell<Option<web_sys::Event>>,
     /// While the constructor runs: the first attempt's failure, thrown to the caller.
     starting: Cell<bool>,
-    start_error: RefCell<Option<JsValue>>,
+    start_error: Cell<Option<JsValue>>,
     page: RefCell<Vec<EventListener>>,
     rust_listeners: RefCell<Vec<RustListener>>,
     next_listener: Cell<u64>,
@@ -228,9 +245,9 @@ impl Shell {
             opts,
             binary_type: Cell::new(BinaryType::Blob),
             delivering: Cell::new(false),
-            native: RefCell::new(None),
+            native: Cell::new(None),
             starting: Cell::new(false),
-            start_error: RefCell::new(None),
+            start_error: Cell::new(None),
             page: RefCell::new(Vec::new()),
             rust_listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
@@ -248,7 +265,7 @@ impl Shell {
         self.0.starting.set(true);
         run(&self.0, |e, now| e.connect(now));
         self.0.starting.set(false);
-        match self.0.start_error.borrow_mut().take() {
+        match self.0.start_error.take() {
             Some(err) => Err(err),
             None => Ok(()),
         }
@@ -312,15 +329,17 @@ impl Shell {
         });
     }
 
-    /// Sends `data` (a string, ArrayBuffer, view or Blob), or queues it while not open.
-    /// `bytes` (the size, read through JS getters of the user's data) is called only off
-    /// the hot path, and before any borrow.
+    /// Sends `data` (a string, ArrayBuffer, view or Blob; anything else is a `TypeError`,
+    /// since the native `send` would convert it by calling user code, and it runs under the
+    /// borrow), or queues it while not open. `bytes` (the size, read through JS getters of
+    /// the user's data) is called only off the hot path, and before any borrow.
     pub fn send(
         &self,
         data: &JsValue,
         queue: bool,
         bytes: impl FnOnce() -> usize,
     ) -> Result<(), JsValue> {
+        check_sendable(data)?;
         // Hot path: open → straight to the socket, no copy.
         let sent = self.0.with(|s| match (s.engine.phase(), s.slot.as_ref()) {
             (Phase::Open, Some(sl)) => Some(send_raw(&sl.ws, data)),
@@ -456,7 +475,7 @@ fn drive(inner: &Rc<Inner>) {
         // A listener may have caused more I/O through a nested call: already applied.
     }
     inner.delivering.set(false);
-    inner.native.borrow_mut().take();
+    inner.native.take();
 }
 
 /// Whether the sockets' `onmessage` must call Rust (a pong is awaited or a matcher
@@ -627,7 +646,7 @@ fn create_socket(
             // the browser itself (SecurityError) is permanent.
             let permanent = inner.starting.get() || is_security_error(&err);
             if inner.starting.get() {
-                *inner.start_error.borrow_mut() = Some(err);
+                inner.start_error.set(Some(err));
             } else {
                 web_sys::console::error_2(
                     &"ResilientWebSocket: could not open the socket:".into(),
@@ -651,7 +670,7 @@ pub(crate) fn on_open(inner: &Rc<Inner>, id: SocketId, ev: web_sys::Event) {
             s.extensions = sl.ws.extensions();
         }
     });
-    *inner.native.borrow_mut() = Some(ev);
+    inner.native.set(Some(ev));
     run(inner, |e, now| e.handle_open(now, id));
 }
 
@@ -679,7 +698,7 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
 }
 
 pub(crate) fn on_error(inner: &Rc<Inner>, id: SocketId, ev: web_sys::Event) {
-    *inner.native.borrow_mut() = Some(ev);
+    inner.native.set(Some(ev));
     run(inner, |e, now| e.handle_error(now, id));
 }
 
@@ -700,7 +719,7 @@ pub(crate) fn on_close(inner: &Rc<Inner>, id: SocketId, ev: CloseEvent) {
         .as_ref()
         .map(|f| events::verdict(&inner.js, f, &ev) == 1);
     let (code, reason, clean) = (ev.code(), ev.reason(), ev.was_clean());
-    *inner.native.borrow_mut() = Some(ev.into());
+    inner.native.set(Some(ev.into()));
     run(inner, |e, now| {
         e.handle_close(now, id, code, &reason, clean, verdict)
     });
@@ -708,20 +727,24 @@ pub(crate) fn on_close(inner: &Rc<Inner>, id: SocketId, ev: CloseEvent) {
 
 /// The socket's own event of this type for the input being handled, if there is one.
 fn take_native(inner: &Inner, ty: &str) -> Option<web_sys::Event> {
-    let mut n = inner.native.borrow_mut();
+    let n = inner.native.take();
     if n.as_ref().is_some_and(|e| e.type_() == ty) {
-        n.take()
-    } else {
-        None
+        return n;
     }
+    inner.native.set(n);
+    None
 }
 
-fn detail(fields: &[(&str, JsValue)]) -> JsValue {
-    let d = Object::new();
-    for (k, v) in fields {
-        let _ = Reflect::set(&d, &JsValue::from_str(k), v);
+/// Delivers a custom event, building its detail only if something listens for it.
+fn custom(js: &Object, ty: &str, fields: impl FnOnce() -> Vec<(&'static str, JsValue)>) {
+    if !events::has_listeners(js, ty) {
+        return;
     }
-    d.into()
+    let d = Object::new();
+    for (k, v) in fields() {
+        let _ = Reflect::set(&d, &JsValue::from_str(k), &v);
+    }
+    events::deliver_custom(js, ty, &d);
 }
 
 /// Delivers one application event (user code runs here; no borrow is held).
@@ -736,14 +759,12 @@ fn deliver(inner: &Rc<Inner>, ev: Event<JsValue>) {
             } else if from == Phase::Closed {
                 events::set_alive(js, true);
             }
-            events::deliver_custom(
-                js,
-                "statechange",
-                &detail(&[
+            custom(js, "statechange", || {
+                vec![
                     ("from", JsValue::from_str(from.name())),
                     ("to", JsValue::from_str(to.name())),
-                ]),
-            );
+                ]
+            });
         }
         Event::Open => {
             let e = take_native(inner, "open").or_else(|| web_sys::Event::new("open").ok());
@@ -780,27 +801,19 @@ fn deliver(inner: &Rc<Inner>, ev: Event<JsValue>) {
             None => events::deliver_close(js, code, &reason, was_clean),
         },
         Event::Reconnect { attempt } => {
-            events::deliver_custom(js, "reconnect", &detail(&[("attempt", attempt.into())]))
+            custom(js, "reconnect", || vec![("attempt", attempt.into())])
         }
-        Event::Reconnecting { attempt, delay } => events::deliver_custom(
-            js,
-            "reconnecting",
-            &detail(&[
+        Event::Reconnecting { attempt, delay } => custom(js, "reconnecting", || {
+            vec![
                 ("attempt", attempt.into()),
                 ("delay", (delay as f64).into()),
-            ]),
-        ),
-        Event::HeartbeatTimeout => {
-            events::deliver_custom(js, "heartbeat-timeout", &JsValue::UNDEFINED)
-        }
-        Event::ReconnectFailed { attempts } => events::deliver_custom(
-            js,
-            "reconnect-failed",
-            &detail(&[("attempts", attempts.into())]),
-        ),
-        Event::QueueOverflow { data } => {
-            events::deliver_custom(js, "queue-overflow", &detail(&[("data", data)]))
-        }
+            ]
+        }),
+        Event::HeartbeatTimeout => custom(js, "heartbeat-timeout", Vec::new),
+        Event::ReconnectFailed { attempts } => custom(js, "reconnect-failed", || {
+            vec![("attempts", attempts.into())]
+        }),
+        Event::QueueOverflow { data } => custom(js, "queue-overflow", || vec![("data", data)]),
     }
 }
 

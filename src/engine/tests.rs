@@ -909,27 +909,28 @@ fn user_close_while_the_socket_is_still_pending_closes_at_once() {
 
 /// Finding 4: an attempt that fails before a socket exists is a failed connection for the
 /// reconnect policy (never a tight loop), and a permanent refusal ends reconnecting.
-#[test]
-fn an_open_that_fails_before_a_socket_exists_follows_the_policy() {
-    let mut s = Sim::defaults();
-    // Sim creates sockets at once; start a fresh engine that does not.
+/// An engine whose first socket the shell has not created yet (an async `url` function).
+fn pending_engine() -> (Engine<String>, SocketId) {
     let mut e: Engine<String> = Engine::new(Config::default(), 1);
     e.connect(0);
-    let Some(Io::OpenSocket(id)) = e.poll_io() else {
-        panic!()
-    };
+    match e.poll_io() {
+        Some(Io::OpenSocket(id)) => (e, id),
+        other => panic!("expected OpenSocket, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_open_that_fails_before_a_socket_exists_follows_the_policy() {
+    let (mut e, id) = pending_engine();
     e.handle_open_failed(5, id, false);
     assert_eq!(e.phase(), Phase::Waiting);
     assert_eq!(e.poll_timeout(), Some(5 + 15_000));
-    let mut e: Engine<String> = Engine::new(Config::default(), 1);
-    e.connect(0);
-    let Some(Io::OpenSocket(id)) = e.poll_io() else {
-        panic!()
-    };
+    let (mut e, id) = pending_engine();
     e.handle_open_failed(5, id, true);
     assert_eq!(e.phase(), Phase::Closed);
     assert_eq!(e.poll_timeout(), None);
     // A created socket's failures come as browser events instead: ignored here.
+    let mut s = Sim::defaults();
     s.e.handle_open_failed(0, s.sock(), true);
     assert_eq!(s.e.phase(), Phase::Connecting);
 }

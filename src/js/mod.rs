@@ -259,26 +259,6 @@ fn data_bytes(data: &JsValue) -> usize {
     }
 }
 
-fn check_sendable(data: &JsValue) -> Result<(), JsValue> {
-    if data.is_string()
-        || data.is_instance_of::<js_sys::ArrayBuffer>()
-        || data.is_instance_of::<web_sys::Blob>()
-        || js_sys::ArrayBuffer::is_view(data)
-    {
-        Ok(())
-    } else {
-        Err(type_error(format!(
-            "Failed to execute 'send': the data must be a string, an ArrayBuffer, an \
-             ArrayBufferView (typed array or DataView) or a Blob, not {}",
-            if data.is_null() {
-                "null".to_string()
-            } else {
-                data.js_typeof().as_string().unwrap_or_default()
-            }
-        )))
-    }
-}
-
 fn read_bool(obj: &JsValue, key: &str) -> bool {
     Reflect::get(obj, &JsValue::from_str(key))
         .map(|v| v.is_truthy())
@@ -447,7 +427,6 @@ impl ResilientWebSocket {
         options: Option<SendOptions>,
     ) -> Result<(), JsValue> {
         let options = arg(options);
-        check_sendable(&data)?;
         let queue = options.is_undefined() || {
             let q = Reflect::get(&options, &"queue".into()).unwrap_or(JsValue::UNDEFINED);
             q.is_undefined() || q.is_truthy()
