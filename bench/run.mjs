@@ -42,7 +42,7 @@ const div = opt.quick ? 10 : 1; // --quick: counts ÷ 10
 const HTTP = process.env.RWS_TEST_HTTP;
 if (!HTTP) throw new Error('RWS_TEST_HTTP is not set: run under scripts/with-server (scripts/bench does)');
 
-const CLIENTS = ['raw', 'resilient', 'partysocket', 'reconnecting-websocket'];
+const CLIENTS = process.env.RWS_BENCH_CLIENTS ? process.env.RWS_BENCH_CLIENTS.split(',') : ['raw', 'resilient', 'partysocket', 'reconnecting-websocket'];
 const LABEL = {
   raw: 'raw WebSocket',
   resilient: 'ResilientWebSocket',
@@ -73,6 +73,10 @@ for (const size of [64, 4 * KiB, 64 * KiB, MiB]) {
     binary: true,
     route: '/blast',
   });
+}
+if (process.env.RWS_BENCH_SCENARIOS) {
+  const keep = process.env.RWS_BENCH_SCENARIOS.split(',');
+  for (let i = SCENARIOS.length - 1; i >= 0; i--) if (!keep.includes(SCENARIOS[i].id)) SCENARIOS.splice(i, 1);
 }
 for (const sc of SCENARIOS) {
   sc.title =
@@ -155,25 +159,30 @@ try {
   const wasmMemory = () => page.evaluate(() => window.bench.wasmMemory());
   const wasmMemoryAtStart = await wasmMemory();
 
-  // One measured run: GC first (outside the window), metrics around the data phase.
+  // One measured run: GC first (outside the window); connecting (socket creation → open)
+  // and the data phase ("go" → last message) measured apart.
   async function measure(client, sc) {
     await gc();
     const m0 = await metrics();
     let r;
+    let m1;
     try {
-      r = await page.evaluate(([c, s]) => window.bench.run(c, s), [client, sc]);
+      await page.evaluate(([c, s]) => window.bench.prepare(c, s), [client, sc]);
+      m1 = await metrics();
+      r = await page.evaluate(() => window.bench.go());
     } catch (e) {
       await page.evaluate(() => window.bench.closeCurrent()).catch(() => {});
       if (!(await serverUp())) throw new Error(`the test server is gone (during ${sc.id} ${client}); aborting`);
       return { error: String(e.message || e).split('\n')[0] };
     }
-    const m1 = await metrics();
+    const m2 = await metrics();
     const closed = await page.evaluate(() => window.bench.closeCurrent());
     const out = {
       ms: r.ms,
       openMs: r.openMs,
-      script: m1.script - m0.script,
-      task: m1.task - m0.task,
+      script: m2.script - m1.script,
+      task: m2.task - m1.task,
+      connectScript: m1.script - m0.script,
       closed,
     };
     if (sc.kind === 'recv' && r.bytes !== sc.n * sc.size) out.error = `received ${r.bytes} B, expected ${sc.n * sc.size}`;
@@ -221,9 +230,10 @@ try {
         scriptUsPerMessage: summary(scr.map((s) => (s * 1e6) / sc.n)),
         scriptRatioToRaw: summary(scriptRatio),
         taskUsPerMessage: summary(runs[c].map((x) => (x.error ? NaN : (x.task * 1e6) / sc.n))),
+        connectScriptMs: summary(runs[c].map((x) => (x.error ? NaN : x.connectScript * 1000))),
         errors: runs[c].filter((x) => x.error).map((x) => x.error),
         rounds: runs[c].map((x) =>
-          x.error ? { error: x.error } : { value: round(x.value), ms: round(x.ms), scriptMs: round(x.script * 1000), taskMs: round(x.task * 1000), openMs: round(x.openMs, 2) },
+          x.error ? { error: x.error } : { value: round(x.value), ms: round(x.ms), scriptMs: round(x.script * 1000), taskMs: round(x.task * 1000), openMs: round(x.openMs, 2), connectScriptMs: round(x.connectScript * 1000) },
         ),
       };
       if (sc.kind === 'recv') per[c].MBps = summary(vals.map((v) => (v * sc.size) / 1e6));
@@ -383,7 +393,7 @@ try {
       handler: "ws.onmessage = e => { bytes += typeof e.data === 'string' ? e.data.length : e.data.byteLength; count++; … } on every client; binaryType = 'arraybuffer'",
       driver:
         'playwright-core launches Chromium; the bench page is opened in a separate browser context over a raw CDP session (bench/cdp-page.mjs) with only Page, Runtime and Performance enabled, because playwright-managed pages get Network.enable and a DevTools event per WebSocket frame, which halved raw receive throughput and doubled its script time here',
-      timing: 'wall: open event → last expected message (performance.now()); script/task: CDP Performance.enable({timeDomain: \'threadTicks\'}) (main-thread CPU time, not wall time) then Performance.getMetrics ScriptDuration/TaskDuration delta around the run (socket creation → last message; a forced GC before each run, outside the window)',
+      timing: 'wall: "go" (the data phase starts: the first send, or for receives the message that starts /blast?go=1) → last expected message (performance.now()); script/task: CDP Performance.enable({timeDomain: \'threadTicks\'}) (main-thread CPU time, not wall time) then Performance.getMetrics ScriptDuration/TaskDuration delta around the data phase ("go" → last message); connecting (socket creation → open) is measured apart as connectScriptMs; a forced GC before each run, outside both windows',
     },
     sizes,
     scenarios,
@@ -433,8 +443,14 @@ function table(doc) {
     lines.push(`  ${pad('client', 24)}${pad(s.unit, 28)}${pad('ratio to raw', 20)}${pad(`script µs/${per}`, 15)}${pad('script ratio', 20)}${s.clients.raw.MBps ? 'MB/s' : ''}`);
     for (const [c, r] of Object.entries(s.clients)) {
       const err = r.errors.length ? `  (${r.errors.length} failed runs)` : '';
-      lines.push(`  ${pad(LABEL[c], 24)}${pad(mmm(r.value), 28)}${pad(rat(r.ratioToRaw), 20)}${pad(num(r.scriptUsPerMessage.median), 15)}${pad(rat(r.scriptRatioToRaw), 20)}${r.MBps ? num(r.MBps.median) : ''}${err}`);
+      lines.push(`  ${pad(LABEL[c] ?? c, 24)}${pad(mmm(r.value), 28)}${pad(rat(r.ratioToRaw), 20)}${pad(num(r.scriptUsPerMessage.median), 15)}${pad(rat(r.scriptRatioToRaw), 20)}${r.MBps ? num(r.MBps.median) : ''}${err}`);
     }
+  }
+  lines.push('');
+  lines.push('connecting (socket creation → open, measured apart from the data phases above): script ms per socket, median [min–max] over every run');
+  for (const c of Object.keys(Object.values(doc.scenarios)[0].clients)) {
+    const all = Object.values(doc.scenarios).flatMap((s) => s.clients[c].rounds.map((r) => r.connectScriptMs ?? NaN));
+    lines.push(`  ${pad(LABEL[c] ?? c, 24)}${mmm(summary(all))}`);
   }
   lines.push('');
   const z = doc.sizes.resilientWs;

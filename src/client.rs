@@ -98,6 +98,7 @@ impl Client {
                 should_reconnect: None,
                 json: false,
                 route_by: None,
+                socket_ctor: None,
             },
         );
         if options.binary_arraybuffer {

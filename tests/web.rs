@@ -100,6 +100,14 @@ extern "C" {
         http: &str,
         tag: &str,
     ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = pageCacheScenario, catch)]
+    async fn page_cache_scenario(
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+        options: &JsValue,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = stateScenario, catch)]
     async fn state_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = faultRow, catch)]
@@ -642,6 +650,36 @@ async fn offline_holds_reconnects_and_online_reconnects_at_once() {
     assert_eq!(get(&r, "heldAccepted").as_f64(), Some(1.0), "{}", json(&r));
     assert_eq!(get(&r, "stateHeld").as_string().as_deref(), Some("waiting"));
     assert!(get(&r, "reopenMs").as_f64() < Some(500.0), "{}", json(&r));
+}
+
+#[wasm_bindgen_test]
+async fn page_cache_closes_holds_and_reconnects_at_once() {
+    let t = tag("pagecache");
+    let r = run(page_cache_scenario(
+        &ours(),
+        &base(),
+        &http(),
+        &t,
+        &JsValue::UNDEFINED,
+    ))
+    .await;
+    let s = |k: &str| get(&r, k).as_string().unwrap_or_default();
+    assert_eq!(s("afterPlainHide"), "open", "{}", json(&r));
+    assert_eq!(s("stateCached"), "waiting", "{}", json(&r));
+    assert_eq!(
+        get(&r, "openWhileCached").as_f64(),
+        Some(0.0),
+        "{}",
+        json(&r)
+    );
+    assert!(get(&r, "reconnectAt").is_null(), "no timer: {}", json(&r));
+    assert!(get(&r, "nextPingAt").is_null(), "no timer: {}", json(&r));
+    assert!(get(&r, "reopenMs").as_f64() < Some(500.0), "{}", json(&r));
+    assert_eq!(
+        json(&get(&r, "log")),
+        r#"["open","close:1001","reconnecting:0","open","reconnect","message:queued while cached"]"#
+    );
+    assert_eq!(get(&r, "maxOpen").as_f64(), Some(1.0));
 }
 
 #[wasm_bindgen_test]

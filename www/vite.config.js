@@ -13,6 +13,8 @@ export default defineConfig({
   root: here,
   base: './',
   plugins: [vue()],
+  // Workers (www/src/worker.js) are ES modules, like the pages.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -49,10 +49,6 @@ export function newState(json, routeBy) {
     slow: true,
     stack: [],
     depth: 0,
-    lastBase: null,
-    lastProto: null,
-    protos: new Map(),
-    ours: new Set(),
     json: !!json,
     routeBy: routeBy || null,
     routes: new Map(),
@@ -123,59 +119,88 @@ function frameOf(st, e) {
   return undefined;
 }
 
-function makeProto(st, base) {
-  const target = { get() { return meOf(st); }, configurable: true };
-  const ownBase = base;
+// Retargeting: events are re-parented onto ONE prototype per event class, shared by every
+// client, and carry their client's state in a symbol-keyed property. Every retargeted
+// event of a class therefore has the same hidden class whichever client delivered it, so
+// property reads in listeners and here stay monomorphic (a prototype per client made them
+// megamorphic once a page had made a few clients, and cost ~1 µs per message).
+const ST = Symbol('resilient-ws client');
+const protos = new Map(); // the event's own prototype -> the shared retargeting prototype
+const ours = new Set(); // the retargeting prototypes
+let lastBase = null;
+let lastProto = null;
+
+function makeProto(base) {
+  const target = {
+    get() {
+      const st = this[ST];
+      return st === undefined ? null : meOf(st);
+    },
+    configurable: true,
+  };
+  const frame = (e) => {
+    const st = e[ST];
+    return st === undefined ? undefined : frameOf(st, e);
+  };
   return Object.create(base, {
     target,
     srcElement: target,
-    currentTarget: { get() { return frameOf(st, this) ? meOf(st) : null; }, configurable: true },
-    eventPhase: { get() { return frameOf(st, this) ? 2 : 0; }, configurable: true },
+    currentTarget: {
+      get() {
+        return frame(this) ? meOf(this[ST]) : null;
+      },
+      configurable: true,
+    },
+    eventPhase: { get() { return frame(this) ? 2 : 0; }, configurable: true },
     composedPath: {
-      value() { const me = meOf(st); return frameOf(st, this) && me ? [me] : []; },
+      value() {
+        const me = frame(this) ? meOf(this[ST]) : null;
+        return me ? [me] : [];
+      },
       configurable: true, writable: true,
     },
     preventDefault: {
       // Ignored inside a passive listener, as natively.
       value() {
-        const f = frameOf(st, this);
+        const f = frame(this);
         if (f && f.passive) return undefined;
-        return ownBase.preventDefault.call(this);
+        return base.preventDefault.call(this);
       },
       configurable: true, writable: true,
     },
     stopImmediatePropagation: {
       value() {
-        const f = frameOf(st, this);
+        const f = frame(this);
         if (f) f.stop = true;
-        return ownBase.stopImmediatePropagation.call(this);
+        return base.stopImmediatePropagation.call(this);
       },
       configurable: true, writable: true,
     },
   });
 }
 
-// Makes `e.target` (and currentTarget while dispatching) the client. The browser's own
-// event is re-parented onto a per-client prototype built from the event's prototype once.
-// A frozen event cannot be re-parented: it is dispatched with its own target (null).
+// Makes `e.target` (and currentTarget while dispatching) the client. A frozen or
+// non-extensible event cannot be re-parented: it is dispatched with its own target.
 function retarget(st, e) {
   const base = Object.getPrototypeOf(e);
   let p;
-  if (base === st.lastBase) {
-    p = st.lastProto; // the usual case: another message event from the socket
+  if (base === lastBase) {
+    p = lastProto; // the usual case: another message event
+  } else if (ours.has(base)) {
+    p = null; // already retargeted (maybe by another client): only the client changes
   } else {
-    if (st.ours.has(base)) return; // already retargeted to this client
-    p = st.protos.get(base);
+    p = protos.get(base);
     if (p === undefined) {
-      p = makeProto(st, base);
-      st.protos.set(base, p);
-      st.ours.add(p);
+      p = makeProto(base);
+      protos.set(base, p);
+      ours.add(p);
     }
-    st.lastBase = base;
-    st.lastProto = p;
+    lastBase = base;
+    lastProto = p;
   }
   try {
-    Object.setPrototypeOf(e, p);
+    if (p !== null) Object.setPrototypeOf(e, p);
+    e[ST] = st;
   } catch {
     // frozen or otherwise non-extensible: leave it as it is
   }
@@ -276,11 +301,43 @@ function emitCustom(st, type, detail) {
   dispatch(st, e, true);
 }
 
+/** A close event; where the runtime has no `CloseEvent` (Node before 23), an `Event`
+ *  with the same three fields. */
+function closeEvent(code, reason, wasClean) {
+  if (typeof CloseEvent === 'function') return new CloseEvent('close', { code, reason, wasClean });
+  const e = new Event('close');
+  Object.defineProperties(e, {
+    code: { value: code, enumerable: true },
+    reason: { value: reason, enumerable: true },
+    wasClean: { value: wasClean, enumerable: true },
+  });
+  return e;
+}
+
 /** Delivers a synthesised close event. */
 export function deliverClose(root, code, reason, wasClean) {
   const st = S(root);
   if (st === undefined || !listened(st, 'close')) return;
-  dispatch(st, new CloseEvent("close", { code, reason, wasClean }), true);
+  dispatch(st, closeEvent(code, reason, wasClean), true);
+}
+
+/** An event of a socket made by the `WebSocket` option (e.g. the `ws` package, whose
+ *  events are its own classes) as the DOM event a browser socket would have fired. */
+function domEvent(e) {
+  if (e instanceof Event) return e;
+  switch (e.type) {
+    case 'message':
+      return new MessageEvent('message', { data: e.data, origin: e.origin ?? '' });
+    case 'close':
+      return closeEvent(e.code ?? 1005, e.reason ?? '', !!e.wasClean);
+    default:
+      return new Event(e.type);
+  }
+}
+
+/** The handler for a socket made by the `WebSocket` option: its events made DOM events. */
+export function foreignHandler(f) {
+  return (e) => f(domEvent(e));
 }
 
 function routeKey(v) {
@@ -341,7 +398,11 @@ function messageTo(st, e, fresh) {
 }
 
 /** The socket's `onmessage`: straight to the listeners unless Rust must see it. */
-export function makeMessageHandler(root, slow) {
+export function makeMessageHandler(root, slow, foreign) {
+  if (foreign) {
+    const h = makeMessageHandler(root, slow, false);
+    return (e) => h(domEvent(e));
+  }
   return function onmessage(e) {
     const st = root.st ?? root.weak?.deref();
     if (st === undefined) return;

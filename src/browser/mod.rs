@@ -126,6 +126,8 @@ pub struct ShellOptions {
     pub json: bool,
     /// `routeBy: "a.b"`: the path whose value routes parsed messages to `on(value, cb)`.
     pub route_by: Option<Vec<String>>,
+    /// The `WebSocket` constructor for every attempt (`None`: the global `WebSocket`).
+    pub socket_ctor: Option<Function>,
 }
 
 impl ShellOptions {
@@ -441,14 +443,45 @@ fn attach_page_listeners(inner: &Rc<Inner>) {
         inner.with(|s| s.engine.set_online(now(), false));
     }
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        let visible =
+            |d: &web_sys::Document| d.visibility_state() == web_sys::VisibilityState::Visible;
+        if !visible(&doc) {
+            inner.with(|s| s.engine.set_visible(now(), false));
+        }
         let w = inner.weak.clone();
         let d = doc.clone();
         page.push(EventListener::new(&doc, "visibilitychange", move |_| {
             if let Some(i) = w.upgrade() {
-                let visible = d.visibility_state() == web_sys::VisibilityState::Visible;
-                run(&i, |e, now| e.set_visible(now, visible));
+                let v = visible(&d);
+                run(&i, |e, now| e.set_visible(now, v));
             }
         }));
+        // Page Lifecycle (Chromium): a frozen page ran nothing, neither timers nor the
+        // socket's events; on `resume` the engine gives a pending pong its full time.
+        let w = inner.weak.clone();
+        page.push(EventListener::new(&doc, "resume", move |_| {
+            if let Some(i) = w.upgrade() {
+                run(&i, |e, now| e.resume(now));
+            }
+        }));
+        // The back/forward cache: `persisted` says the page is being stored / restored.
+        for (name, restore) in [("pagehide", false), ("pageshow", true)] {
+            let w = inner.weak.clone();
+            page.push(EventListener::new(&target, name, move |ev| {
+                let persisted = ev
+                    .dyn_ref::<web_sys::PageTransitionEvent>()
+                    .is_some_and(|p| p.persisted());
+                if let (true, Some(i)) = (persisted, w.upgrade()) {
+                    run(&i, |e, now| {
+                        if restore {
+                            e.restore(now)
+                        } else {
+                            e.enter_cache(now)
+                        }
+                    });
+                }
+            }));
+        }
     }
     *inner.page.borrow_mut() = page;
 }
@@ -628,8 +661,15 @@ fn create_socket(
             Ok((u, p))
         });
     let opened = target.and_then(|(u, p)| {
-        SocketSlot::open(&inner.weak, &inner.js, id, &u, &p, inner.binary_type.get())
-            .map(|slot| (u, slot))
+        SocketSlot::open(
+            &inner.weak,
+            &inner.js,
+            id,
+            (&u, &p),
+            inner.opts.socket_ctor.as_ref(),
+            inner.binary_type.get(),
+        )
+        .map(|slot| (u, slot))
     });
     match opened {
         Ok((u, slot)) => {
@@ -829,5 +869,6 @@ pub fn inert_options() -> ShellOptions {
         should_reconnect: None,
         json: false,
         route_by: None,
+        socket_ctor: None,
     }
 }

@@ -47,22 +47,37 @@ impl SocketSlot {
         inner: &Weak<Inner>,
         js: &js_sys::Object,
         id: SocketId,
-        url: &str,
-        protocols: &js_sys::Array,
+        (url, protocols): (&str, &js_sys::Array),
+        ctor: Option<&js_sys::Function>,
         binary_type: web_sys::BinaryType,
     ) -> Result<Self, JsValue> {
-        let ws = WebSocket::new_with_str_sequence(url, protocols)?;
+        let ws = match ctor {
+            None => WebSocket::new_with_str_sequence(url, protocols)?,
+            // The `WebSocket` option (e.g. the `ws` package in Node): the same interface,
+            // used through the same structural bindings.
+            Some(f) => {
+                let args = js_sys::Array::of2(&JsValue::from_str(url), protocols);
+                js_sys::Reflect::construct(f, &args)?.unchecked_into::<WebSocket>()
+            }
+        };
         ws.set_binary_type(binary_type);
         let onopen = handler(inner, id, super::on_open);
         let onmessage = handler(inner, id, super::on_message);
         let onerror = handler(inner, id, super::on_error);
         let onclose = handler(inner, id, super::on_close);
-        ws.set_onopen(Some(onopen.as_ref().unchecked_ref()));
         // The JS handler calls `onmessage` (Rust) only while Rust must see messages.
-        let handler = super::events::make_message_handler(js, onmessage.as_ref());
+        let handler = super::events::make_message_handler(js, onmessage.as_ref(), ctor.is_some());
         ws.set_onmessage(Some(&handler));
-        ws.set_onerror(Some(onerror.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(onclose.as_ref().unchecked_ref()));
+        if ctor.is_some() {
+            let dom = |c: &JsValue| super::events::foreign_handler(c);
+            ws.set_onopen(Some(&dom(onopen.as_ref())));
+            ws.set_onerror(Some(&dom(onerror.as_ref())));
+            ws.set_onclose(Some(&dom(onclose.as_ref())));
+        } else {
+            ws.set_onopen(Some(onopen.as_ref().unchecked_ref()));
+            ws.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+            ws.set_onclose(Some(onclose.as_ref().unchecked_ref()));
+        }
         Ok(Self {
             id,
             ws,

@@ -80,6 +80,11 @@ pub struct Config {
     pub max_queued_bytes: usize,
     /// What happens when the queue is full.
     pub overflow: OverflowPolicy,
+    /// Back/forward cache: when the page is stored in the cache (`pagehide` with
+    /// `persisted`), close the socket cleanly and hold reconnecting; when it is restored
+    /// (`pageshow` with `persisted`), reconnect at once. `false`: leave the socket to the
+    /// browser (it is closed on restore and the reconnect policy applies).
+    pub bfcache: bool,
 }
 
 impl Default for Config {
@@ -98,6 +103,7 @@ impl Default for Config {
             max_queued: None,
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
             overflow: OverflowPolicy::DropOldest,
+            bfcache: true,
         }
     }
 }

@@ -32,6 +32,8 @@ pub const CLOSE_HEARTBEAT_TIMEOUT: u16 = 4000;
 pub const CLOSE_CONNECT_TIMEOUT: u16 = 4001;
 /// Close code for a socket the user replaced with `reconnect()`.
 pub const CLOSE_NORMAL: u16 = 1000;
+/// Close code when the page goes into the back/forward cache.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
 /// Close code reported when the connection dropped without a close frame.
 pub const CLOSE_ABNORMAL: u16 = 1006;
 /// Policy violation: by default no reconnect after it (it usually means "rejected").
@@ -211,6 +213,10 @@ pub struct Engine<P> {
     /// The current socket reported an error: natively `readyState` is CLOSED from then on.
     failed: bool,
     online: bool,
+    /// The page is visible (timers run on time); hidden pages have throttled timers.
+    visible: bool,
+    /// The page is in the back/forward cache: the socket was closed, reconnecting is held.
+    cached: bool,
     hb: Heartbeat,
     /// The shell has created the current socket (false while a `url` function is still
     /// pending): only then can a close event ever come for it.
@@ -238,6 +244,8 @@ impl<P> Engine<P> {
             user_close: false,
             failed: false,
             online: true,
+            visible: true,
+            cached: false,
             hb: Heartbeat::IDLE,
             created: false,
             queue,
@@ -564,7 +572,7 @@ impl<P> Engine<P> {
                 if now < deadline {
                     return;
                 }
-                if now - deadline > config::STALL_THRESHOLD_MS && !self.connect_rearmed {
+                if self.stalled(now, deadline) && !self.connect_rearmed {
                     self.connect_rearmed = true;
                     self.connect_deadline = Some(now + self.cfg.connect_timeout);
                     return;
@@ -576,7 +584,7 @@ impl<P> Engine<P> {
                     if now < deadline {
                         return;
                     }
-                    if now - deadline > config::STALL_THRESHOLD_MS && !self.hb.rearmed {
+                    if self.stalled(now, deadline) && !self.hb.rearmed {
                         self.hb.rearmed = true;
                         self.hb.pong_deadline = Some(now + self.cfg.pong_timeout);
                         return;
@@ -628,6 +636,17 @@ impl<P> Engine<P> {
         }
     }
 
+    /// Whether a timer firing at `now` for `deadline` was held up by something that also
+    /// held up the socket's events, so a verdict of death must be re-checked once: a
+    /// visible page's timers run on time unless the whole page stalled (laptop sleep, a
+    /// debugger, a long task). A hidden page's timers are throttled by design (once a
+    /// minute in Chromium after 5 min) while its network events are not, so there a late
+    /// verdict is believed: a dead link is found at the first wake-up after its deadline.
+    /// A frozen page is reported by [`Engine::resume`], which re-arms the deadline.
+    fn stalled(&self, now: Millis, deadline: Millis) -> bool {
+        self.visible && now - deadline > config::STALL_THRESHOLD_MS
+    }
+
     fn ping(&mut self, now: Millis) {
         self.io.push_back(Io::SendPing);
         self.hb.last_ping = Some(now);
@@ -652,7 +671,7 @@ impl<P> Engine<P> {
         self.emit(Event::Close {
             code,
             reason: reason.to_owned(),
-            was_clean: code == CLOSE_NORMAL,
+            was_clean: code == CLOSE_NORMAL || code == CLOSE_GOING_AWAY,
         });
         if retry {
             self.after_close(now, true);
@@ -662,6 +681,7 @@ impl<P> Engine<P> {
     /// The user's `close(code, reason)`: no reconnect, heartbeat stopped, timers cancelled.
     pub fn close(&mut self, now: Millis, code: Option<u16>, reason: &str) {
         self.user_close = true;
+        self.cached = false;
         self.hb.next_ping = None;
         self.hb.pong_deadline = None;
         self.connect_deadline = None;
@@ -703,6 +723,11 @@ impl<P> Engine<P> {
     /// open socket it replaces the socket at once; after a close it clears `userClose` and
     /// connects at once.
     pub fn reconnect(&mut self, now: Millis) {
+        if std::mem::replace(&mut self.cached, false) && self.phase == Phase::Waiting {
+            // Asked for explicitly while held for the cache: connect now.
+            self.open_socket(now);
+            return;
+        }
         match self.phase {
             Phase::Connecting | Phase::Waiting => {}
             Phase::Open | Phase::Closing => {
@@ -732,15 +757,97 @@ impl<P> Engine<P> {
                 self.hb.pong_deadline = None;
             }
             (Phase::Open, true) => self.check_liveness(now),
-            (Phase::Waiting, true) => self.open_socket(now),
+            (Phase::Waiting, true) if !self.cached => self.open_socket(now),
             _ => {}
         }
     }
 
     /// The page became visible or hidden. Visible: check the link at once.
     pub fn set_visible(&mut self, now: Millis, visible: bool) {
+        self.visible = visible;
         if visible && self.phase == Phase::Open {
             self.check_liveness(now);
+        }
+    }
+
+    /// Whether the page is visible (as last reported by [`Engine::set_visible`]).
+    pub fn visible(&self) -> bool {
+        self.visible
+    }
+
+    /// The page was frozen (Page Lifecycle `freeze`) and runs again (`resume`). Nothing
+    /// ran while it was frozen, neither timers nor the socket's events: a pending pong
+    /// deadline gets a full `pongTimeout` from now for the messages that queued up
+    /// meanwhile, and an open link without one is probed at once.
+    pub fn resume(&mut self, now: Millis) {
+        match self.phase {
+            Phase::Open => {
+                if self.hb.pong_deadline.is_some() {
+                    // The pending ping is the probe; the next one follows a full interval on.
+                    self.hb.pong_deadline = Some(now + self.cfg.pong_timeout);
+                    self.hb.next_ping = Some(now + self.cfg.ping_interval);
+                    self.hb.rearmed = true;
+                } else {
+                    self.check_liveness(now);
+                }
+            }
+            Phase::Connecting => {
+                if let Some(d) = self.connect_deadline.as_mut() {
+                    *d = (*d).max(now + self.cfg.connect_timeout);
+                    self.connect_rearmed = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The page is being stored in the back/forward cache (`pagehide` with `persisted`):
+    /// the socket is closed cleanly (1001) and reported closed, timers stop, the queue and
+    /// `userClose` are kept, and reconnecting is held until [`Engine::restore`]. No-op
+    /// with `bfcache: false`, after the user's `close()`, or when closed anyway.
+    pub fn enter_cache(&mut self, now: Millis) {
+        if !self.cfg.bfcache || self.user_close || self.cached {
+            return;
+        }
+        match self.phase {
+            Phase::Connecting | Phase::Open => {
+                self.cached = true;
+                self.hb.next_ping = None;
+                self.hb.pong_deadline = None;
+                self.connect_deadline = None;
+                self.drop_socket(now, CLOSE_GOING_AWAY, "page cached", false);
+                self.set_phase(Phase::Waiting);
+            }
+            Phase::Waiting => {
+                self.cached = true;
+                self.reconnect_at = None;
+            }
+            Phase::Idle | Phase::Closing | Phase::Closed => {}
+        }
+    }
+
+    /// Whether the client is held because the page is in the back/forward cache.
+    pub fn cached(&self) -> bool {
+        self.cached
+    }
+
+    /// The page was restored from the back/forward cache (`pageshow` with `persisted`):
+    /// reconnect at once (held while offline, as any reconnect) and flush the queue on
+    /// open. The `reconnecting` event says attempt n with delay 0.
+    pub fn restore(&mut self, now: Millis) {
+        if !std::mem::replace(&mut self.cached, false) {
+            return;
+        }
+        if self.phase != Phase::Waiting || self.user_close {
+            return;
+        }
+        self.attempt += 1;
+        self.emit(Event::Reconnecting {
+            attempt: self.attempt,
+            delay: 0,
+        });
+        if self.online {
+            self.open_socket(now);
         }
     }
 

@@ -39,6 +39,12 @@ enum Op {
     OpenFailed {
         permanent: bool,
     },
+    /// The page ran again after being frozen.
+    Resume,
+    /// The page went into the back/forward cache.
+    EnterCache,
+    /// The page came back from the back/forward cache.
+    Restore,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -57,6 +63,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Stale),
         4 => Just(Op::Created),
         1 => any::<bool>().prop_map(|permanent| Op::OpenFailed { permanent }),
+        1 => Just(Op::Resume),
+        1 => Just(Op::EnterCache),
+        1 => Just(Op::Restore),
     ]
 }
 
@@ -77,9 +86,23 @@ fn config() -> impl Strategy<Value = Config> {
             OverflowPolicy::Error,
         ]),
         prop::option::of(prop::sample::select(vec![0u64, 300, 5_000])),
+        any::<bool>(),
     )
         .prop_map(
-            |(ping, pong, reconnect, delay, factor, jitter, retries, ct, mq, overflow, close)| {
+            |(
+                ping,
+                pong,
+                reconnect,
+                delay,
+                factor,
+                jitter,
+                retries,
+                ct,
+                mq,
+                overflow,
+                close,
+                bfcache,
+            )| {
                 Config {
                     ping_interval: ping,
                     pong_timeout: pong,
@@ -94,6 +117,7 @@ fn config() -> impl Strategy<Value = Config> {
                     max_queued_bytes: 10,
                     overflow,
                     close_timeout: close,
+                    bfcache,
                 }
             },
         )
@@ -222,6 +246,15 @@ proptest! {
                 }
                 Op::Online(on) => e.set_online(now, on),
                 Op::Visible(v) => e.set_visible(now, v),
+                Op::Resume => e.resume(now),
+                Op::EnterCache => e.enter_cache(now),
+                Op::Restore => {
+                    let held = e.cached() && e.phase() == Phase::Waiting && !user_closed;
+                    e.restore(now);
+                    if held && e.online() {
+                        prop_assert_eq!(e.phase(), Phase::Connecting, "a restored page did not reconnect at once");
+                    }
+                }
                 Op::Send { queue } => {
                     let id = next_msg;
                     next_msg += 1;
@@ -273,6 +306,11 @@ proptest! {
                         prop_assert!(e.phase() != phase || e.poll_timeout() != Some(now), "a timer due now made no progress");
                     }
                 }
+            }
+            // In the back/forward cache: no socket, no timer.
+            if e.cached() {
+                prop_assert!(live.is_empty() || (live.len() == 1 && e.phase() == Phase::Closing), "a socket live in the cache: {:?}", live);
+                prop_assert!(e.phase() != Phase::Waiting || e.poll_timeout().is_none(), "a timer armed in the cache");
             }
             prop_assert!(e.queue().len() <= cfg.max_queued_len());
             prop_assert!(closes_heard <= all_sockets.len(), "more close events than sockets");

@@ -988,3 +988,178 @@ fn a_send_while_waiting_with_the_queue_off_is_reported() {
         data: "lost?".into()
     }));
 }
+
+/// A hidden page under Chromium's intensive wake-up throttling, worst case: every timer
+/// fires only on the next whole minute. `pong_after`: the server answers each ping this
+/// much later (network events are not throttled); `None`: the server is dead.
+fn run_throttled(s: &mut Sim, until: Millis, pong_after: Option<Millis>) {
+    const MINUTE: Millis = 60_000;
+    let mut pong_at: Option<Millis> = None;
+    loop {
+        let fire =
+            s.e.poll_timeout()
+                .map(|d| d.max(s.now).div_ceil(MINUTE) * MINUTE);
+        let next = match (fire, pong_at) {
+            (Some(f), Some(p)) => f.min(p),
+            (f, p) => match f.or(p) {
+                Some(t) => t,
+                None => break,
+            },
+        };
+        if next > until {
+            break;
+        }
+        s.now = next;
+        if pong_at == Some(next) {
+            pong_at = None;
+            s.message();
+            continue;
+        }
+        let pings = s.pings().len();
+        s.e.handle_timeout(next);
+        s.drain();
+        if s.pings().len() > pings {
+            pong_at = pong_after.map(|d| next + d);
+        }
+    }
+    s.now = until;
+}
+
+#[test]
+fn hidden_30_minutes_with_minute_wakeups_and_a_healthy_server_never_times_out() {
+    let mut s = Sim::defaults();
+    s.open();
+    s.e.set_visible(0, false);
+    run_throttled(&mut s, 30 * 60_000, Some(20));
+    assert_eq!(
+        s.count(|a| matches!(a, Action::Emit(Event::HeartbeatTimeout))),
+        0
+    );
+    assert_eq!(s.opens().len(), 1, "no reconnects");
+    // Pings still went out (once per wake-up), so a server's idle timeout does not fire.
+    assert!(s.pings().len() >= 29, "{} pings", s.pings().len());
+}
+
+#[test]
+fn hidden_with_minute_wakeups_a_dead_server_is_found_at_the_first_wakeup_after_the_deadline() {
+    let mut s = Sim::defaults();
+    s.open();
+    s.e.set_visible(0, false);
+    run_throttled(&mut s, 10 * 60_000, None);
+    let ping = s.pings()[0];
+    assert_eq!(
+        ping, 60_000,
+        "the first ping at the first wake-up after 30 s"
+    );
+    let timeouts = s.times_of(|a| matches!(a, Action::Emit(Event::HeartbeatTimeout)));
+    // The deadline is 65 000; the first wake-up after it is 120 000 (a re-check, as for a
+    // stalled visible page, would push the verdict to 180 000).
+    assert_eq!(timeouts[0], 120_000);
+}
+
+#[test]
+fn a_resumed_frozen_page_gets_a_full_pong_timeout_before_the_verdict() {
+    let mut s = Sim::defaults();
+    s.open();
+    s.e.set_visible(0, false);
+    s.run_until(30_000); // ping; then the page is frozen
+    s.now = 400_000;
+    s.e.resume(s.now);
+    s.drain();
+    assert_eq!(s.e.pong_deadline(), Some(405_000));
+    s.fire_late_at(400_001); // the stale timer runs first: not a verdict yet
+    assert_eq!(s.count(|a| matches!(a, Action::DropSocket { .. })), 0);
+    s.now = 400_010;
+    s.message(); // the queued pong
+    s.run_until(429_999);
+    assert_eq!(s.count(|a| matches!(a, Action::DropSocket { .. })), 0);
+
+    // Resumed with no pong awaited: the link is probed at once.
+    let mut s = Sim::defaults();
+    s.open();
+    s.now = 10_000;
+    s.e.resume(s.now);
+    s.drain();
+    assert_eq!(s.pings(), vec![10_000]);
+}
+
+#[test]
+fn the_back_forward_cache_closes_cleanly_holds_and_reconnects_at_once_on_restore() {
+    let mut s = Sim::defaults();
+    s.open();
+    s.now = 1_000;
+    s.e.enter_cache(s.now);
+    s.drain();
+    let first = SocketId(1);
+    assert!(s.log.contains(&(
+        1_000,
+        Action::DropSocket {
+            socket: first,
+            code: CLOSE_GOING_AWAY,
+            reason: "page cached"
+        }
+    )));
+    assert!(s.events().contains(&&Event::Close {
+        code: CLOSE_GOING_AWAY,
+        reason: "page cached".into(),
+        was_clean: true
+    }));
+    assert_eq!(s.e.phase(), Phase::Waiting);
+    assert_eq!(s.e.poll_timeout(), None, "no timers in the cache");
+    assert!(!s.e.user_close());
+    // Sent from a pagehide listener after ours: queued.
+    assert_eq!(s.e.send("late".into(), 4, true), Ok(SendOutcome::Queued));
+    // Going online (or anything else) while cached does not reconnect.
+    s.e.set_online(s.now, false);
+    s.e.set_online(s.now, true);
+    s.drain();
+    s.run_until(3_600_000);
+    assert_eq!(s.opens().len(), 1);
+    // Restored: at once, attempt 1 with no delay, and the queue flushes on open.
+    s.e.restore(s.now);
+    s.drain();
+    assert_eq!(s.opens(), vec![0, 3_600_000]);
+    assert!(s.events().contains(&&Event::Reconnecting {
+        attempt: 1,
+        delay: 0
+    }));
+    s.open();
+    assert_eq!(s.e.take_backlog(), vec!["late".to_string()]);
+    assert!(s.events().contains(&&Event::Reconnect { attempt: 1 }));
+}
+
+#[test]
+fn the_back_forward_cache_option_off_and_after_a_user_close_change_nothing() {
+    let mut s = Sim::new(Config {
+        bfcache: false,
+        ..Config::default()
+    });
+    s.open();
+    s.e.enter_cache(1_000);
+    s.drain();
+    assert_eq!(s.e.phase(), Phase::Open);
+    assert!(!s.e.cached());
+
+    let mut s = Sim::defaults();
+    s.open();
+    s.e.close(1_000, Some(1000), "bye");
+    s.drain();
+    s.e.enter_cache(1_000);
+    s.e.restore(2_000);
+    s.drain();
+    assert_eq!(s.opens().len(), 1, "a user close stays closed");
+
+    // Waiting for a reconnect when cached: the scheduled reconnect is held, and the
+    // restore reconnects at once.
+    let mut s = Sim::defaults();
+    s.open();
+    s.server_close(1006);
+    s.now = 1_000;
+    s.e.enter_cache(s.now);
+    s.drain();
+    assert_eq!(s.e.poll_timeout(), None);
+    s.now = 50_000;
+    s.e.restore(s.now);
+    s.drain();
+    assert_eq!(s.opens(), vec![0, 50_000]);
+}

@@ -154,6 +154,10 @@ export interface ResilientWebSocketOptions {
   json?: boolean;
   /** Route parsed messages by this field or dotted path to `on(value, handler)` (implies json). */
   routeBy?: string;
+  /** Back/forward cache: close while the page is cached, reconnect at once when restored (default true). */
+  bfcache?: boolean;
+  /** The WebSocket constructor used for every attempt (default: the global one; e.g. the `ws` package's in Node). */
+  WebSocket?: new (url: string, protocols?: string | string[]) => unknown;
 }
 
 /** Options of `ResilientWebSocket.getInstance(options)`. */

@@ -34,6 +34,8 @@ pub const KNOWN: &[&str] = &[
     "binaryType",
     "json",
     "routeBy",
+    "bfcache",
+    "WebSocket",
     // Read by getInstance only.
     "key",
     "url",
@@ -63,6 +65,8 @@ pub struct Parsed {
     pub json: bool,
     /// `routeBy`, split at dots.
     pub route_by: Option<Vec<String>>,
+    /// `WebSocket`: the constructor used for every attempt (default: the global one).
+    pub socket_ctor: Option<Function>,
 }
 
 struct Reader<'a> {
@@ -262,6 +266,9 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
     if let Some(n) = r.count("maxQueuedBytes", false)? {
         c.max_queued_bytes = n as usize;
     }
+    if let Some(v) = r.boolean("bfcache")? {
+        c.bfcache = v;
+    }
     if let Some(v) = r.get("overflow")? {
         c.overflow = v
             .as_string()
@@ -316,7 +323,28 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
         hide_pongs: r.boolean("hidePongs")?.unwrap_or(false),
         should_reconnect: r.function("shouldReconnect")?,
         binary_type: binary,
+        socket_ctor: socket_ctor(&r)?,
     })
+}
+
+/// The `WebSocket` option, or the global `WebSocket`; a clear `TypeError` where neither
+/// exists (Node before 22, other runtimes without a page).
+fn socket_ctor(r: &Reader) -> Result<Option<Function>, Error> {
+    if let Some(f) = r.function("WebSocket")? {
+        return Ok(Some(f));
+    }
+    let global = Reflect::get(&js_sys::global(), &JsValue::from_str("WebSocket"))
+        .unwrap_or(JsValue::UNDEFINED);
+    if global.is_function() {
+        Ok(None)
+    } else {
+        Err(Error::new(
+            ErrorKind::Type,
+            "this runtime has no global WebSocket: pass a constructor with the WebSocket \
+             interface as the option 'WebSocket', e.g. `import { WebSocket } from 'ws'` then \
+             `new ResilientWebSocket(url, undefined, { WebSocket })`",
+        ))
+    }
 }
 
 /// Builds the shell options from the constructor's arguments.
@@ -347,6 +375,7 @@ pub fn shell_options(
             should_reconnect: p.should_reconnect.clone(),
             json: p.json,
             route_by: p.route_by.clone(),
+            socket_ctor: p.socket_ctor.clone(),
         },
         first,
     ))

@@ -421,3 +421,171 @@ test('the --target bundler package imports and works (Node, ESM wasm integration
   assert.equal(r.echo, 'hi from the bundler target');
   assert.equal(r.state, 'open');
 });
+
+// ---- where apps really run (issue 13): workers, the back/forward cache, Node ----
+
+test('a dedicated and a shared worker: open, echo, heartbeat, server drop, reconnect', { timeout: 40000 }, async (t) => {
+  for (const kind of ['dedicated', 'shared']) {
+    const tag = uniqueTag(`worker-${kind}`);
+    await withPage(`worker-${kind}`, async (page) => {
+      await bare(page);
+      await page.evaluate(([k, u]) => window.startWorker(k, u), [kind, `${HTTP.replace('http', 'ws')}/echo?tag=${tag}`]);
+      const log = () => page.evaluate((k) => window.workerLog[k]?.log ?? [], kind);
+      await until(`${kind}: open`, async () => (await log()).includes('open'));
+      await page.evaluate((k) => window.workers[k].postMessage({ send: `hi from a ${k} worker` }), kind);
+      await until(`${kind}: echo`, async () => (await log()).includes(`message:hi from a ${kind} worker`));
+      await until(`${kind}: a pong (heartbeat every 300 ms)`, async () => (await log()).includes('pong'));
+      await fetch(`${HTTP}/control/drop-all`);
+      await until(`${kind}: reconnected`, async () => (await log()).includes('reconnect'));
+      const l = await log();
+      t.diagnostic(`${kind}: ${JSON.stringify(l.filter((x) => x !== 'pong'))}`);
+      assert.equal(l[0], 'global:no-window');
+      assert.deepEqual(l.filter((x) => ['open', 'close', 'reconnecting', 'reconnect'].includes(x)), ['open', 'close', 'reconnecting', 'open', 'reconnect']);
+      assert.ok(!l.includes('heartbeat-timeout'));
+      await until(`${kind}: 1 open connection`, async () => (await stats(tag)).open === 1);
+      await page.evaluate((k) => window.workers[k].postMessage({ close: true }), kind);
+      await until(`${kind}: closed on the server`, async () => (await stats(tag)).open === 0);
+      assert.equal((await stats(tag)).max_open, 1);
+    });
+  }
+});
+
+/** Runs `fn(page)` in a browser launched with the back/forward cache enabled. */
+async function withCachingBrowser(name, fn) {
+  const b = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+  try {
+    const context = await b.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await fn(page);
+    assert.deepEqual(errors, [], 'uncaught errors in the page');
+  } catch (e) {
+    e.message += ` (${name})`;
+    throw e;
+  } finally {
+    await b.close();
+  }
+}
+
+/** Opens bare.html with a default-options client on /echo?tag, logging its events. */
+async function cachedClient(page, tag, options) {
+  await page.goto(`${HTTP}/bare.html`);
+  await page.waitForFunction(() => window.rwsReady === true);
+  await page.evaluate(([url, opts]) => {
+    window.log = [];
+    const ws = (window.ws = new rws.ResilientWebSocket(url, [], opts));
+    for (const ty of ['open', 'close', 'error', 'reconnecting', 'reconnect']) {
+      ws.addEventListener(ty, (e) => window.log.push({ ty, at: performance.now(), code: e.code, delay: e.delay }));
+    }
+    ws.addEventListener('message', (e) => window.log.push({ ty: 'message', data: e.data }));
+    // An app's own pagehide listener (after the client's): its send is queued.
+    addEventListener('pagehide', (e) => {
+      if (e.persisted) ws.send('sent while leaving');
+    });
+    addEventListener('pageshow', (e) => window.log.push({ ty: 'pageshow', persisted: e.persisted, at: performance.now() }));
+  }, [`${HTTP.replace('http', 'ws')}/echo?tag=${tag}`, options]);
+  await until('open', () => page.evaluate(() => window.ws.state === 'open'));
+}
+
+test('the back/forward cache: closed while cached, open within 1 s of Back, the queued message sent once; bfcache: false keeps the socket to the browser', { timeout: 40000 }, async (t) => {
+  const tag = uniqueTag('bfcache');
+  await withCachingBrowser('bfcache', async (page) => {
+    await cachedClient(page, tag, undefined);
+    await page.goto(`${HTTP}/bare.html?elsewhere`);
+    // While cached, the server sees no connection.
+    await until('the connection closed while cached', async () => (await stats(tag)).open === 0, 5000);
+    await sleep(300);
+    assert.equal((await stats(tag)).open, 0);
+    await page.goBack({ waitUntil: 'commit' });
+    await until('pageshow', () => page.evaluate(() => window.log?.some((e) => e.ty === 'pageshow')));
+    const show = await page.evaluate(() => window.log.find((e) => e.ty === 'pageshow'));
+    assert.equal(show.persisted, true, 'restored from the back/forward cache');
+    await until('open again', () => page.evaluate(() => window.log.filter((e) => e.ty === 'open').length === 2), 5000);
+    await until('the queued message echoed', () => page.evaluate(() => window.log.some((e) => e.data === 'sent while leaving')));
+    await sleep(500);
+    const log = await page.evaluate(() => window.log);
+    const reopen = log.filter((e) => e.ty === 'open')[1];
+    t.diagnostic(`open ${Math.round(reopen.at - show.at)} ms after pageshow; ${JSON.stringify(log.map((e) => e.ty + (e.code ? `:${e.code}` : '') + (e.delay !== undefined ? `:${e.delay}` : '')))}`);
+    assert.ok(reopen.at - show.at < 1000, `open within 1 s of pageshow (${reopen.at - show.at} ms)`);
+    assert.equal(log.filter((e) => e.data === 'sent while leaving').length, 1, 'delivered exactly once');
+    assert.deepEqual(log.filter((e) => e.ty === 'close').map((e) => e.code), [1001]);
+    assert.ok(!log.some((e) => e.ty === 'error'), 'no error event');
+    const s = await stats(tag);
+    assert.equal(s.accepted, 2);
+    assert.equal(s.max_open, 1);
+    assert.equal(s.open, 1);
+    await page.evaluate(() => window.ws.close());
+  });
+
+  const tag2 = uniqueTag('bfcache-off');
+  await withCachingBrowser('bfcache-off', async (page) => {
+    await cachedClient(page, tag2, { bfcache: false });
+    await page.goto(`${HTTP}/bare.html?elsewhere`);
+    await sleep(1000);
+    assert.equal((await stats(tag2)).open, 1, 'bfcache: false leaves the socket to the browser (kept while cached)');
+    await page.goBack({ waitUntil: 'commit' });
+    await until('pageshow', () => page.evaluate(() => window.log?.some((e) => e.ty === 'pageshow')));
+    await until('the browser closed it on restore', () => page.evaluate(() => window.log.some((e) => e.ty === 'close')));
+    const log = await page.evaluate(() => window.log);
+    t.diagnostic(`bfcache: false: ${JSON.stringify(log.map((e) => e.ty + (e.code ? `:${e.code}` : '')))}`);
+    assert.ok(log.some((e) => e.ty === 'reconnecting' && e.delay === 15000), 'the default reconnect delay applies');
+    await page.evaluate(() => window.ws.close());
+  });
+});
+
+/** Runs an ES module script in a child Node (no --experimental-websocket: no global
+ *  WebSocket), from the repository root; resolves with its last output line as JSON. */
+async function node(t, script) {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../../', import.meta.url)) });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  const code = await new Promise((r) => child.on('exit', r));
+  t.diagnostic(out.trim().split('\n').pop());
+  assert.equal(code, 0, `${out}\n${err}`);
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+test('Node without a global WebSocket: importing touches no window/document; the constructor says what is missing; with the ws package: open, echo, server drop, reconnect, heartbeat', { timeout: 30000 }, async (t) => {
+  const wsUrl = `${HTTP.replace('http', 'ws')}/echo?tag=${uniqueTag('node')}`;
+  const r = await node(t, `
+    import { readFileSync } from 'node:fs';
+    const touched = [];
+    for (const g of ['window', 'document']) Object.defineProperty(globalThis, g, { get() { touched.push(g); return undefined; }, configurable: true });
+    const m = await import('./pkg/resilient_ws.js');
+    m.initSync({ module: readFileSync('./pkg/resilient_ws_bg.wasm') });
+    const atImport = touched.slice();
+    let missing;
+    try { new m.ResilientWebSocket(${JSON.stringify(wsUrl)}); } catch (e) { missing = e.name + ': ' + e.message; }
+    const { WebSocket } = await import('ws');
+    const log = [];
+    const ws = new m.ResilientWebSocket(${JSON.stringify(wsUrl)}, [], { WebSocket, pingInterval: 300, pongTimeout: 2000, reconnectDelay: 100 });
+    for (const ty of ['open', 'close', 'reconnecting', 'reconnect', 'heartbeat-timeout']) ws.addEventListener(ty, (e) => log.push(ty + (ty === 'close' ? ':' + e.code : '')));
+    let opens = 0;
+    let pongs = 0;
+    const done = new Promise((resolve) => {
+      ws.onopen = () => { opens++; ws.send('hi from node ' + opens); };
+      ws.onmessage = (e) => {
+        if (e.data === '{"request":"ping"}') { pongs++; if (opens === 2 && pongs >= 2) resolve(); return; }
+        log.push('message:' + e.data + ':' + (e.target === ws) + ':' + (e instanceof Event));
+        if (opens === 1) fetch(${JSON.stringify(`${HTTP}/control/drop-all`)});
+        else pongs = 0;
+      };
+    });
+    await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
+    ws.close();
+    console.log(JSON.stringify({ typeofWebSocket: typeof globalThis.WebSocket, atImport, missing, log, state: ws.state }));
+    setTimeout(() => process.exit(0), 50);
+  `);
+  assert.equal(r.typeofWebSocket, 'undefined');
+  assert.deepEqual(r.atImport, [], 'import + initSync touched no window/document');
+  assert.match(r.missing, /^TypeError: .*no global WebSocket.*'WebSocket'/);
+  assert.deepEqual(r.log, [
+    'open', 'message:hi from node 1:true:true', 'close:1006', 'reconnecting', 'open', 'reconnect', 'message:hi from node 2:true:true',
+  ]);
+  assert.ok(['closing', 'closed'].includes(r.state), r.state);
+});

@@ -475,6 +475,37 @@ export async function offlineScenario(Ctor, base, http, tag) {
   return { nextPingWhileOffline: whileOffline.nextPingAt, heldAccepted: held.accepted, stateHeld, reopenMs };
 }
 
+// The back/forward cache hooks, driven by synthetic page-transition events (the e2e layer
+// drives the real cache): pagehide persisted → closed 1001, nothing on the server, queue
+// kept, no timers; pageshow persisted → open at once, queue flushed. Not persisted: nothing.
+export async function pageCacheScenario(Ctor, base, http, tag, options) {
+  const ws = new Ctor(`${base}/echo?tag=${tag}`, [], options);
+  const log = [];
+  for (const ty of ['open', 'close', 'reconnecting', 'reconnect']) {
+    ws.addEventListener(ty, (e) => log.push(ty + (e.code ? `:${e.code}` : '') + (e.delay !== undefined ? `:${e.delay}` : '')));
+  }
+  ws.addEventListener('message', (e) => log.push(`message:${e.data}`));
+  await once(ws, 'open');
+  window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+  await sleep(100);
+  const afterPlainHide = ws.state;
+  window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+  const stateCached = ws.state;
+  ws.send('queued while cached');
+  const timing = ws.timing();
+  await sleep(300);
+  const cached = await stats(http, tag);
+  const t0 = performance.now();
+  window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+  await once(ws, 'open', 3000);
+  const reopenMs = Math.round(performance.now() - t0);
+  await sleep(200);
+  const seen = log.slice();
+  ws.close();
+  const after = await stats(http, tag);
+  return { afterPlainHide, stateCached, openWhileCached: cached.open, reconnectAt: timing.reconnectAt, nextPingAt: timing.nextPingAt, reopenMs, log: seen, maxOpen: after.max_open };
+}
+
 // statechange sequence for open → user close.
 export async function stateScenario(Ctor, base) {
   const ws = new Ctor(`${base}/echo`, [], { pingInterval: 0 });
@@ -630,14 +661,14 @@ export function optionCatalogue(Ctor, base) {
     add(o, -1, R); add(o, NaN, R); add(o, Infinity, R); add(o, 2 ** 31, R);
   }
   add('pongTimeout', 0, R);
-  for (const o of ['reconnect', 'jitter', 'hidePongs', 'json']) { add(o, 'yes', T, "'yes'"); add(o, 1, T); add(o, null, T); }
+  for (const o of ['reconnect', 'jitter', 'hidePongs', 'json', 'bfcache']) { add(o, 'yes', T, "'yes'"); add(o, 1, T); add(o, null, T); }
   for (const o of ['maxRetries', 'maxQueued', 'maxQueuedBytes']) {
     add(o, 'many', T, "'many'"); add(o, -1, R); add(o, 1.5, R); add(o, NaN, R); add(o, 2 ** 32, R);
   }
   add('maxQueued', Infinity, R); add('maxQueuedBytes', Infinity, R);
   for (const v of [0.5, NaN, Infinity, 101, -2]) add('backoffFactor', v, R);
   add('backoffFactor', '2', T, "'2'");
-  for (const o of ['isPong', 'shouldReconnect']) { add(o, 'yes', T, "'yes'"); add(o, {}, T, '{}'); add(o, 1, T); }
+  for (const o of ['isPong', 'shouldReconnect', 'WebSocket']) { add(o, 'yes', T, "'yes'"); add(o, {}, T, '{}'); add(o, 1, T); }
   for (const o of ['pingMessage', 'pongMessage']) { add(o, 42, T); add(o, {}, T, '{}'); add(o, null, T); }
   add('overflow', 'drop', T, "'drop'"); add('overflow', 1, T);
   add('binaryType', 'foo', T, "'foo'"); add('binaryType', 1, T);

@@ -66,7 +66,12 @@ pub(crate) async fn serve(root: &Path, req: &Request) -> Response {
         path.push("index.html");
     }
     match tokio::fs::read(&path).await {
-        Ok(body) => Response::new(200, mime(&path), body),
+        // `no-cache` (revalidate), not `no-store`: a page holding a WebSocket stays
+        // eligible for the back/forward cache, as most sites' pages are (tests/e2e).
+        Ok(body) => Response {
+            cache_control: "no-cache",
+            ..Response::new(200, mime(&path), body)
+        },
         Err(_) => not_found(),
     }
 }

@@ -195,6 +195,8 @@ pub(crate) struct Response {
     pub(crate) content_type: &'static str,
     pub(crate) body: Vec<u8>,
     pub(crate) extra_headers: Vec<(&'static str, String)>,
+    /// `Cache-Control`: `no-store` for everything but static files.
+    pub(crate) cache_control: &'static str,
 }
 
 impl Response {
@@ -205,6 +207,7 @@ impl Response {
             content_type,
             body: body.into(),
             extra_headers: Vec::new(),
+            cache_control: "no-store",
         }
     }
 
@@ -229,11 +232,12 @@ impl Response {
     pub(crate) async fn send(self, stream: &mut TcpStream, head_only: bool) -> io::Result<()> {
         let mut out = format!(
             "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\
-             Access-Control-Allow-Origin: *\r\nCache-Control: no-store\r\nConnection: close\r\n",
+             Access-Control-Allow-Origin: *\r\nCache-Control: {}\r\nConnection: close\r\n",
             self.status,
             reason(self.status),
             self.content_type,
-            self.body.len()
+            self.body.len(),
+            self.cache_control
         );
         for (name, value) in &self.extra_headers {
             out.push_str(name);

@@ -42,6 +42,9 @@ enum Route {
         n: u64,
         size: usize,
         binary: bool,
+        /// Wait for one message from the client before blasting (`go=1`), so that a
+        /// benchmark can measure receiving apart from connecting.
+        go: bool,
     },
     Sink {
         n: u64,
@@ -118,6 +121,7 @@ fn route(req: &Request) -> Result<Route, (u16, String)> {
                 n: num(req, "n", 1000u64).map_err(bad)?,
                 size,
                 binary: !matches!(req.query("binary"), None | Some("" | "0" | "false")),
+                go: !matches!(req.query("go"), None | Some("" | "0" | "false")),
             }
         }
         "/sink" => Route::Sink {
@@ -223,9 +227,32 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
             while stream.read(&mut buf).await? > 0 {}
             Ok(())
         }
-        Route::Blast { n, size, binary } => {
+        Route::Blast {
+            n,
+            size,
+            binary,
+            go: false,
+        } => {
             blast(&mut stream, n, size, binary).await?;
             echo(&mut ws(stream, leftover).await).await;
+            Ok(())
+        }
+        Route::Blast {
+            n,
+            size,
+            binary,
+            go: true,
+        } => {
+            let mut ws = ws(stream, leftover).await;
+            loop {
+                match ws.next().await {
+                    Some(Ok(Message::Text(_) | Message::Binary(_))) => break,
+                    Some(Ok(_)) => continue,
+                    _ => return Ok(()),
+                }
+            }
+            blast(ws.get_mut(), n, size, binary).await?;
+            echo(&mut ws).await;
             Ok(())
         }
         Route::Echo => {

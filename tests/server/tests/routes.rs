@@ -58,7 +58,14 @@ impl TestServer {
         let text = String::from_utf8_lossy(&raw).into_owned();
         let (head, body) = text.split_once("\r\n\r\n").expect("response head");
         assert!(head.contains("Access-Control-Allow-Origin: *"), "{head}");
-        assert!(head.contains("Cache-Control: no-store"), "{head}");
+        // Static files may be kept for revalidation (and the page in the back/forward
+        // cache); everything else must never be cached.
+        let cache = if path.starts_with("/control") || path == "/healthz" {
+            "Cache-Control: no-store"
+        } else {
+            "Cache-Control: no-"
+        };
+        assert!(head.contains(cache), "{head}");
         let status = head[9..12].parse().expect("status");
         (status, body.to_owned())
     }
@@ -160,6 +167,21 @@ async fn blast_sends_n_frames_then_echoes() {
         assert_eq!(next(&mut ws).await, Message::text("x".repeat(70_000)));
     }
     ws.close(None).await.expect("close");
+
+    // go=1: nothing until the client's first message, then the blast, then echo.
+    let mut ws = srv.connect("/blast?n=4&size=3&go=1").await;
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(200), ws.next())
+            .await
+            .is_err(),
+        "a frame before go"
+    );
+    ws.send(Message::text("go")).await.expect("send");
+    for _ in 0..4 {
+        assert_eq!(next(&mut ws).await, Message::text("xxx"));
+    }
+    ws.send(Message::text("after")).await.expect("send");
+    assert_eq!(next(&mut ws).await, Message::text("after"));
 }
 
 #[tokio::test]
