@@ -8,9 +8,10 @@
 //! web-sys); `browser` is the shell owning the `web_sys::WebSocket`, its closures and the
 //! timer; `js` holds the `#[wasm_bindgen]` facades (`ResilientWebSocket`,
 //! `websocketClass`); `client` is the Rust API.
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod engine;
+pub mod text;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]
@@ -21,3 +22,6 @@ pub mod client;
 pub mod errors;
 #[cfg(target_arch = "wasm32")]
 pub mod js;
+
+#[cfg(target_arch = "wasm32")]
+pub use client::{Client, Error, Event, Events, Message, Options, Sender, State};

@@ -34,24 +34,7 @@ pub fn number_key(x: f64) -> String {
     display_number(x)
 }
 
-/// A number as text without pulling Rust's float formatting into the wasm binary (it
-/// costs ~15 KB): whole numbers as integers, anything else through JS's `String(n)`.
-pub fn number_text(x: f64) -> String {
-    if x.is_finite() && x == x.trunc() && x.abs() < 9.0e15 {
-        return (x as i64).to_string();
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        js_sys::Number::from(x)
-            .to_string_with_radix(10)
-            .map(String::from)
-            .unwrap_or_default()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        format!("{x}")
-    }
-}
+pub use crate::text::number_text;
 
 fn display_number(x: f64) -> String {
     number_text(x)

@@ -449,74 +449,332 @@ async fn sleep_ms(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(p).await;
 }
 
+/// Waits (≤ `ms`) for the next event of a Rust API stream.
+async fn next_event(rx: &mut resilient_ws::Events, ms: i32) -> Option<resilient_ws::Event> {
+    use futures::StreamExt;
+    let timeout = Box::pin(sleep_ms(ms));
+    match futures::future::select(rx.next(), timeout).await {
+        futures::future::Either::Left((ev, _)) => ev,
+        futures::future::Either::Right(_) => None,
+    }
+}
+
+/// After the last `Close`: the final state change (to `Closed`), then the end; returns
+/// the first other item (`None`: the stream ended as it should).
+async fn stream_end(rx: &mut resilient_ws::Events) -> Option<resilient_ws::Event> {
+    use resilient_ws::{Event, State};
+    match next_event(rx, 500).await {
+        Some(Event::StateChange {
+            to: State::Closed, ..
+        }) => next_event(rx, 500).await,
+        other => other,
+    }
+}
+
+/// Reads events until `done` says so (≤ 5 s); returns them without state changes.
+async fn events_until(
+    rx: &mut resilient_ws::Events,
+    mut done: impl FnMut(&[resilient_ws::Event]) -> bool,
+) -> Vec<resilient_ws::Event> {
+    let mut seen = Vec::new();
+    let t0 = js_sys::Date::now();
+    while !done(&seen) && js_sys::Date::now() - t0 < 5000.0 {
+        match next_event(rx, 200).await {
+            Some(resilient_ws::Event::StateChange { .. }) | None => {}
+            Some(ev) => seen.push(ev),
+        }
+    }
+    seen
+}
+
 #[wasm_bindgen_test]
-async fn rust_api_round_trip_queue_and_registry() {
-    use resilient_ws::client::{Client, Options};
-    use std::cell::RefCell;
-    use std::rc::Rc;
+async fn rust_api_typed_events_queue_order_and_errors() {
+    use resilient_ws::{Client, Error, Event, Message, Options};
+    use std::time::Duration;
     let url = format!("{}/echo?tag={}", base(), tag("rust"));
-    let opts = Options {
-        config: resilient_ws::engine::Config {
-            ping_interval: 0,
-            ..Default::default()
-        },
-        protocols: vec!["echo".into()],
-        binary_arraybuffer: true,
-        ..Default::default()
-    };
-    let c = Client::connect(&url, opts.clone()).expect("connect");
-    // Queued while connecting, flushed after the open listener's send.
-    c.send_text("queued").expect("queue");
-    let got = Rc::new(RefCell::new(Vec::<String>::new()));
-    {
-        c.on_open(|c| c.send_text("from on_open").expect("send"));
-        let got = got.clone();
-        c.on_message(move |_, m| {
-            let s = match m.data().as_string() {
-                Some(s) => s,
-                None => format!(
-                    "bytes:{}",
-                    js_sys::Uint8Array::new(&m.data()).to_vec().len()
-                ),
-            };
-            got.borrow_mut().push(s);
-        });
-    }
-    for _ in 0..100 {
-        if got.borrow().len() >= 2 {
-            break;
+    let opts = Options::new()
+        .ping_interval(Duration::ZERO)
+        .protocols(["echo"]);
+    let c = Client::connect(&url, opts).expect("connect");
+    let mut rx = c.events();
+    // Queued while connecting, flushed after what the open callback sends.
+    c.send("queued").expect("queue");
+    c.on_event(|c, ev| {
+        if *ev == Event::Open {
+            c.send("from open").expect("send");
         }
-        sleep_ms(20).await;
-    }
-    c.send_bytes(&[1, 2, 3, 4]).expect("bytes");
-    for _ in 0..100 {
-        if got.borrow().len() >= 3 {
-            break;
-        }
-        sleep_ms(20).await;
-    }
-    assert_eq!(*got.borrow(), vec!["from on_open", "queued", "bytes:4"]);
-    // Only what the socket accepts as is reaches it: an object would be converted by the
-    // native send through its toString (user code) while the client's state is borrowed.
-    let obj = js_sys::Object::new();
-    let e = c.send_js(&obj, 0).expect_err("an object is not sendable");
+    });
+    let seen = events_until(&mut rx, |s| s.len() >= 3).await;
     assert_eq!(
-        js_sys::Reflect::get(&e, &"name".into())
-            .ok()
-            .and_then(|v| v.as_string()),
-        Some("TypeError".into())
+        seen,
+        vec![
+            Event::Open,
+            Event::Message(Message::Text("from open".into())),
+            Event::Message(Message::Text("queued".into())),
+        ]
     );
+    c.send(vec![1u8, 2, 3, 4]).expect("bytes");
+    let seen = events_until(&mut rx, |s| !s.is_empty()).await;
+    assert_eq!(
+        seen,
+        vec![Event::Message(Message::Binary(vec![1, 2, 3, 4]))]
+    );
+    // JS data the socket does not take is refused with the platform's error name.
+    let e = c.send_js(&js_sys::Object::new(), 0).expect_err("an object");
+    assert_eq!(e.name(), "TypeError");
     assert_eq!(c.protocol(), "echo");
     assert_eq!(c.ready_state(), 1);
-    // Bad close codes are refused with the platform's error kind.
+    // Bad close codes: the same error as the JS class, as a Rust enum.
     let e = c.close(Some(1001), "").expect_err("1001 is not allowed");
-    assert_eq!(e.kind, resilient_ws::engine::ErrorKind::InvalidAccess);
+    assert!(matches!(e, Error::InvalidAccess(_)), "{e}");
+    // Options are validated with the JS messages.
+    let e = Client::connect(&url, Options::new().backoff(0.5, Duration::from_secs(1)))
+        .expect_err("backoff 0.5");
+    assert_eq!(
+        e,
+        Error::Range(
+            "option 'backoffFactor' is 0.5; allowed: a finite number from 1 to 100".into()
+        )
+    );
     c.close(Some(1000), "done").expect("close");
-    assert_eq!(c.ready_state(), 2);
-    // Registry: one client per key.
-    let a = Client::get_instance(&url, opts.clone()).expect("a");
-    let b = Client::get_instance(&url, opts).expect("b");
+    let rest = events_until(&mut rx, |s| {
+        s.iter().any(|e| matches!(e, Event::Close { .. }))
+    })
+    .await;
+    assert_eq!(
+        rest,
+        vec![Event::Close {
+            code: 1000,
+            reason: "done".into(),
+            was_clean: true
+        }]
+    );
+    assert_eq!(
+        stream_end(&mut rx).await,
+        None,
+        "the stream ends when closed for good"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn rust_api_reconnect_events_are_typed() {
+    use resilient_ws::{Client, Event, Options, State};
+    use std::time::Duration;
+    // The server drops the connection (no close frame) 300 ms after each open.
+    let url = format!("{}/drop?after_ms=300&tag={}", base(), tag("rust-reconnect"));
+    let c = Client::connect(
+        &url,
+        Options::new()
+            .ping_interval(Duration::ZERO)
+            .reconnect_delay(Duration::from_millis(100)),
+    )
+    .expect("connect");
+    let mut rx = c.events();
+    let mut states = Vec::new();
+    let mut seen = Vec::new();
+    let t0 = js_sys::Date::now();
+    while !seen.iter().any(|e| matches!(e, Event::Reconnect { .. }))
+        && js_sys::Date::now() - t0 < 5000.0
+    {
+        match next_event(&mut rx, 200).await {
+            Some(Event::StateChange { from, to }) => states.push((from, to)),
+            Some(Event::Error) | None => {}
+            Some(ev) => seen.push(ev),
+        }
+    }
+    c.close(None, "").expect("close");
+    assert_eq!(
+        seen,
+        vec![
+            Event::Open,
+            Event::Close {
+                code: 1006,
+                reason: String::new(),
+                was_clean: false
+            },
+            Event::Reconnecting {
+                attempt: 1,
+                delay: Duration::from_millis(100)
+            },
+            Event::Open,
+            Event::Reconnect { attempt: 1 },
+        ]
+    );
+    assert_eq!(
+        states,
+        vec![
+            (State::Connecting, State::Open),
+            (State::Open, State::Waiting),
+            (State::Waiting, State::Connecting),
+            (State::Connecting, State::Open),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn rust_api_sink_back_pressure_follows_the_queue_and_close_works_after_split() {
+    use futures::{FutureExt, SinkExt};
+    use resilient_ws::{Client, Error, Event, Message, Options};
+    use std::time::Duration;
+    let ready = |tx: &mut resilient_ws::Sender| {
+        futures::future::poll_fn(|cx| {
+            futures::Sink::<Message>::poll_ready(std::pin::Pin::new(&mut *tx), cx)
+        })
+        .now_or_never()
+    };
+    // Never opens: two messages fit, the third waits; closing fails the wait.
+    let hang = format!("{}/hang?tag={}", base(), tag("rust-hang"));
+    let c = Client::connect(&hang, Options::new().max_queued(2)).expect("connect");
+    let (mut tx, _rx) = c.split();
+    assert_eq!(ready(&mut tx), Some(Ok(())));
+    tx.start_send_unpin(Message::Text("a".into())).expect("a");
+    assert_eq!(ready(&mut tx), Some(Ok(())));
+    tx.start_send_unpin(Message::Text("b".into())).expect("b");
+    assert_eq!(ready(&mut tx), None, "the queue is full: not ready");
+    tx.client().close(None, "").expect("close");
+    assert!(matches!(ready(&mut tx), Some(Err(Error::InvalidState(_)))));
+    drop(tx);
+
+    // Opens: the full queue waits for the open, then everything arrives in order.
+    let t = tag("rust-split");
+    let url = format!("{}/echo?tag={t}", base());
+    let c = Client::connect(
+        &url,
+        Options::new().max_queued(2).ping_interval(Duration::ZERO),
+    )
+    .expect("connect");
+    let (mut tx, mut rx) = c.split(); // the client handle moved into the halves
+    tx.feed(Message::Text("1".into())).await.expect("1");
+    tx.feed(Message::Text("2".into())).await.expect("2");
+    assert_eq!(ready(&mut tx), None, "full while connecting");
+    tx.send(Message::Text("3".into()))
+        .await
+        .expect("3 after the open");
+    let seen = events_until(&mut rx, |s| s.len() >= 4).await;
+    assert_eq!(
+        seen,
+        vec![
+            Event::Open,
+            Event::Message(Message::Text("1".into())),
+            Event::Message(Message::Text("2".into())),
+            Event::Message(Message::Text("3".into())),
+        ]
+    );
+    // Closing the sending half closes the client; the receiving half ends.
+    tx.close().await.expect("close after split");
+    let rest = events_until(&mut rx, |s| {
+        s.iter().any(|e| matches!(e, Event::Close { .. }))
+    })
+    .await;
+    assert!(
+        matches!(rest.last(), Some(Event::Close { code: 1000, .. })),
+        "{rest:?}"
+    );
+    assert_eq!(stream_end(&mut rx).await, None);
+    let mut open = -1.0;
+    for _ in 0..40 {
+        open = get(&run(server_stats(&http(), &t)).await, "open")
+            .as_f64()
+            .unwrap_or(-1.0);
+        if open == 0.0 {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    assert_eq!(open, 0.0);
+}
+
+#[wasm_bindgen_test]
+async fn rust_api_serde_round_trip_and_routes() {
+    use resilient_ws::{Client, Event, Message, Options};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq, Clone)]
+    struct Msg {
+        event: String,
+        n: u32,
+        tags: Vec<String>,
+        extend: Option<Extend>,
+    }
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq, Clone)]
+    struct Extend {
+        code: String,
+    }
+    let url = format!("{}/echo?tag={}", base(), tag("rust-json"));
+    let c = Client::connect(&url, Options::new().ping_interval(Duration::ZERO)).expect("connect");
+    let mut rx = c.events();
+    let routed = Rc::new(RefCell::new(Vec::<Msg>::new()));
+    {
+        let r = routed.clone();
+        c.route("event", "CONNECT", move |_, m: Msg| r.borrow_mut().push(m));
+        let r = routed.clone();
+        c.route("extend.code", "4001", move |_, m: Msg| {
+            r.borrow_mut().push(m)
+        });
+    }
+    let a = Msg {
+        event: "CONNECT".into(),
+        n: 7,
+        tags: vec!["x".into(), "ü".into()],
+        extend: None,
+    };
+    let b = Msg {
+        event: "OTHER".into(),
+        n: 8,
+        tags: vec![],
+        extend: Some(Extend {
+            code: "4001".into(),
+        }),
+    };
+    let skip = Msg {
+        event: "OTHER".into(),
+        n: 9,
+        tags: vec![],
+        extend: None,
+    };
+    for m in [&a, &skip, &b] {
+        c.send_json(m).expect("send_json");
+    }
+    let seen = events_until(&mut rx, |s| s.len() >= 4).await;
+    let got: Vec<Msg> = seen
+        .iter()
+        .filter_map(|e| match e {
+            Event::Message(m) => Some(m.json::<Msg>().expect("json")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got, vec![a.clone(), skip, b.clone()]);
+    assert_eq!(*routed.borrow(), vec![a, b]);
+    let e = Message::Text("{".into())
+        .json::<Msg>()
+        .expect_err("bad json");
+    assert_eq!(e.name(), "Json");
+    c.close(None, "").expect("close");
+}
+
+#[wasm_bindgen_test]
+async fn rust_api_registry_is_shared_with_js() {
+    use resilient_ws::js::ResilientWebSocket;
+    use resilient_ws::{Client, Event, Message, Options};
+    let url = format!("{}/echo?tag={}", base(), tag("rust-registry"));
+    let a = Client::get_instance(&url, Options::new()).expect("a");
+    let mut rx = a.events();
+    // JS's getInstance finds the client the Rust API registered: one client, one socket.
+    let js = ResilientWebSocket::get_instance(JsValue::from_str(&url)).expect("js instance");
+    let live = ResilientWebSocket::live_clients();
+    let b = Client::get_instance(&url, Options::new()).expect("b");
     assert!(a.same_client(&b));
+    let again = ResilientWebSocket::get_instance(JsValue::from_str(&url)).expect("js again");
+    assert!(js == again, "JS gets the same object each time");
+    assert_eq!(ResilientWebSocket::live_clients(), live, "no second client");
+    let seen = events_until(&mut rx, |s| s.contains(&Event::Open)).await;
+    assert_eq!(seen, vec![Event::Open]);
+    let send = js_sys::Reflect::get(&js, &"send".into()).expect("send");
+    let send: js_sys::Function = send.unchecked_into();
+    send.call1(&js, &"from JS".into()).expect("JS send");
+    let seen = events_until(&mut rx, |s| !s.is_empty()).await;
+    assert_eq!(seen, vec![Event::Message(Message::Text("from JS".into()))]);
     assert!(Client::dispose_instance(&url));
     assert!(!Client::dispose_instance(&url));
 }
@@ -1068,7 +1326,7 @@ async fn regression_a_closed_client_with_listeners_closing_over_it_is_freed() {
 /// a non-owning `&Client`, and dropping the last owning handle closes and frees the client.
 #[wasm_bindgen_test]
 async fn a_dropped_rust_client_closes_and_is_freed() {
-    use resilient_ws::client::{Client, Options};
+    use resilient_ws::{Client, Options};
     let t = tag("rust-drop");
     let url = format!("{}/echo?tag={t}", base());
     // Set when the client's callbacks are dropped, i.e. when the client is freed.
@@ -1081,11 +1339,16 @@ async fn a_dropped_rust_client_closes_and_is_freed() {
     let freed = std::rc::Rc::new(std::cell::Cell::new(false));
     {
         let c = Client::connect(&url, Options::default()).expect("connect");
-        c.on_open(|c| c.send_text("hello").expect("send"));
         let guard = Guard(freed.clone());
-        c.on_message(move |c, _| {
+        c.on_event(move |c, ev| {
             let _ = &guard;
-            let _ = c.send_text("again");
+            match ev {
+                resilient_ws::Event::Open => c.send("hello").expect("send"),
+                resilient_ws::Event::Message(_) => {
+                    let _ = c.send("again");
+                }
+                _ => {}
+            }
         });
         for _ in 0..100 {
             if c.ready_state() == 1 {

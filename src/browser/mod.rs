@@ -9,8 +9,8 @@
 //! adds I/O (applied at once) and events (delivered by the loop already running).
 //!
 //! No user code runs while a `RefCell` is borrowed, by construction: the mutable state
-//! ([`State`]: engine, socket slot, timer, counters) is reachable only through
-//! [`Inner::with`], and nothing in it can call user code — the engine is generic over its
+//! (`State`: engine, socket slot, timer, counters) is reachable only through
+//! `Inner::with`, and nothing in it can call user code — the engine is generic over its
 //! payload and cannot call JS, the socket and timer are native objects. Everything that
 //! *is* user code (listeners, `shouldReconnect`, `isPong`, `url`/`protocols` functions, the
 //! getters of user data such as `Blob.size`) lives outside `State` (listeners in the JS
@@ -18,6 +18,7 @@
 //! between borrows.
 
 pub(crate) mod events;
+pub mod registry;
 mod socket;
 
 use std::cell::{Cell, RefCell};
@@ -172,7 +173,7 @@ pub struct Inner {
 
 struct RustListener {
     id: u64,
-    entry: JsValue,
+    entries: Vec<JsValue>,
     _closure: Closure<dyn FnMut(web_sys::Event)>,
 }
 
@@ -199,7 +200,9 @@ impl Drop for Inner {
         LIVE.with(|l| l.set(l.get().saturating_sub(1)));
         // Detach the Rust listeners from the JS lists before their closures drop.
         for l in self.rust_listeners.get_mut().drain(..) {
-            events::remove_rust_listener(&self.js, &l.entry);
+            for entry in &l.entries {
+                events::remove_rust_listener(&self.js, entry);
+            }
         }
         // Fields drop next: the socket slot detaches its handlers and closes the socket,
         // the timer handle cancels the timer, the page listeners detach.
@@ -396,13 +399,25 @@ impl Shell {
         ty: &str,
         f: impl FnMut(web_sys::Event) + 'static,
     ) -> ListenerId {
+        self.add_rust_listener_types(&[ty], f)
+    }
+
+    /// Adds one Rust listener for several event types (one closure, one entry per type).
+    pub fn add_rust_listener_types(
+        &self,
+        types: &[&str],
+        f: impl FnMut(web_sys::Event) + 'static,
+    ) -> ListenerId {
         let closure = Closure::<dyn FnMut(web_sys::Event)>::new(f);
-        let entry = events::add_rust_listener(&self.0.js, ty, closure.as_ref());
+        let entries = types
+            .iter()
+            .map(|ty| events::add_rust_listener(&self.0.js, ty, closure.as_ref()))
+            .collect();
         let id = self.0.next_listener.get() + 1;
         self.0.next_listener.set(id);
         self.0.rust_listeners.borrow_mut().push(RustListener {
             id,
-            entry,
+            entries,
             _closure: closure,
         });
         ListenerId(id)
@@ -417,7 +432,9 @@ impl Shell {
             gone
         };
         for l in gone {
-            events::remove_rust_listener(&self.0.js, &l.entry);
+            for entry in &l.entries {
+                events::remove_rust_listener(&self.0.js, entry);
+            }
         }
     }
 }

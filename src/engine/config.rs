@@ -18,6 +18,8 @@ pub const DEFAULT_MAX_QUEUED_BYTES: usize = 1 << 20;
 /// A timer that fires this much later than its deadline means the page was frozen or
 /// throttled (background tab, laptop sleep): a verdict of death is then re-checked once.
 pub const STALL_THRESHOLD_MS: u64 = 1_000;
+/// What `ping` sends by default: the seed's `JSON.stringify({ request: 'ping' })`.
+pub const DEFAULT_PING_MESSAGE: &str = r#"{"request":"ping"}"#;
 /// The largest delay any timer option accepts (about 24.8 days, `setTimeout`'s limit).
 pub const MAX_DELAY_MS: u64 = i32::MAX as u64;
 
@@ -210,7 +212,7 @@ impl Config {
                 ErrorKind::Range,
                 format!(
                     "option 'backoffFactor' is {}; allowed: a finite number from 1 to 100",
-                    crate::validate::number_text(self.backoff_factor)
+                    crate::text::number_text(self.backoff_factor)
                 ),
             ));
         }

@@ -2,9 +2,10 @@
 //! queue as a plain state machine.
 //!
 //! No web-sys, no js-sys, no clock. The browser shell feeds inputs (`handle_*`, user calls)
-//! with the current time in milliseconds, drains [`Engine::poll_action`] and executes each
-//! action, then arms one timer for [`Engine::poll_timeout`]. Everything that decides lives
-//! here, so it is tested on the host with a simulated clock.
+//! with the current time in milliseconds, applies every [`Engine::poll_io`] item, arms one
+//! timer for [`Engine::poll_timeout`], then delivers the [`Engine::poll_event`] events
+//! (quinn-proto's `poll_transmit`/`poll_timeout` before `poll`). Everything that decides
+//! lives here, so it is tested on the host with a simulated clock.
 //!
 //! `lockReconnect` is the [`Phase::Waiting`] / [`Phase::Connecting`] states themselves:
 //! while a reconnect is scheduled or a socket is connecting, close/error events and
@@ -66,6 +67,20 @@ impl Phase {
             Phase::Closing => 2,
             Phase::Waiting | Phase::Closed => 3,
         }
+    }
+
+    /// The phase a `statechange` event names (the inverse of [`Phase::name`]).
+    pub fn from_name(name: &str) -> Option<Phase> {
+        [
+            Phase::Idle,
+            Phase::Connecting,
+            Phase::Open,
+            Phase::Closing,
+            Phase::Waiting,
+            Phase::Closed,
+        ]
+        .into_iter()
+        .find(|p| p.name() == name)
     }
 
     /// The name used in `statechange` events.

@@ -6,13 +6,11 @@ pub mod seed;
 
 pub use seed::WebsocketClass;
 
-use std::cell::RefCell;
-
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::browser::Shell;
+use crate::browser::{registry, Shell};
 use crate::engine::{Error, ErrorKind, Phase};
 use crate::errors::{to_js, type_error};
 
@@ -219,27 +217,6 @@ export interface ResilientWebSocketEventMap {
 #[wasm_bindgen]
 pub struct ResilientWebSocket {
     shell: Shell,
-}
-
-thread_local! {
-    static REGISTRY: RefCell<Vec<(String, JsValue, Shell)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The registry's client for `key`, for the Rust API.
-pub(crate) fn registry_shell(key: &str) -> Option<Shell> {
-    REGISTRY.with(|r| {
-        r.borrow()
-            .iter()
-            .find(|(k, _, _)| k == key)
-            .map(|(_, _, s)| s.clone())
-    })
-}
-
-/// Registers a client created by the Rust API (JS's `getInstance` then finds it too).
-pub(crate) fn registry_insert(key: String, shell: Shell) {
-    ensure_shims();
-    let js: JsValue = ResilientWebSocket::from_shell(shell.clone()).into();
-    REGISTRY.with(|r| r.borrow_mut().push((key, js, shell)));
 }
 
 fn data_bytes(data: &JsValue) -> usize {
@@ -600,18 +577,22 @@ impl ResilientWebSocket {
                 "getInstance expects a URL string or an options object with a url",
             )));
         };
-        if let Some(existing) = REGISTRY.with(|r| {
-            r.borrow()
-                .iter()
-                .find(|(k, _, _)| *k == key)
-                .map(|(_, v, _)| v.clone())
-        }) {
-            return Ok(existing);
+        if let Some((shell, js)) = registry::get(&key) {
+            return Ok(match js {
+                Some(js) => js,
+                None => {
+                    // Registered by the Rust API: its JS object, made once.
+                    ensure_shims();
+                    let js: JsValue = ResilientWebSocket::from_shell(shell).into();
+                    registry::set_js(&key, js.clone());
+                    js
+                }
+            });
         }
         let client = Self::create(&url, &protocols, &options)?;
         let shell = client.shell.clone();
         let js: JsValue = client.into();
-        REGISTRY.with(|r| r.borrow_mut().push((key, js.clone(), shell)));
+        registry::insert(key, shell, Some(js.clone()));
         Ok(js)
     }
 
@@ -620,20 +601,17 @@ impl ResilientWebSocket {
     #[wasm_bindgen(js_name = disposeInstance)]
     pub fn dispose_instance(key: String) -> bool {
         let resolved = crate::validate::resolve_url(&JsValue::from_str(&key)).ok();
-        let found = REGISTRY.with(|r| {
-            let mut r = r.borrow_mut();
-            let pos = r
-                .iter()
-                .position(|(k, _, _)| *k == key || Some(k) == resolved.as_ref());
-            pos.map(|p| r.remove(p))
-        });
-        match found {
-            Some((_, js, _)) => {
+        match registry::remove(&key, resolved.as_deref()) {
+            Some((_, Some(js))) => {
                 if let Ok(c) =
                     Reflect::get(&js, &"close".into()).and_then(|f| f.dyn_into::<Function>())
                 {
                     let _ = c.call0(&js);
                 }
+                true
+            }
+            Some((shell, None)) => {
+                shell.close(None, "", false);
                 true
             }
             None => false,

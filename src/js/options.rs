@@ -42,8 +42,7 @@ pub const KNOWN: &[&str] = &[
     "protocols",
 ];
 
-/// The seed's ping: `JSON.stringify({ request: 'ping' })`.
-pub const DEFAULT_PING: &str = r#"{"request":"ping"}"#;
+pub use crate::engine::config::DEFAULT_PING_MESSAGE as DEFAULT_PING;
 
 /// Everything the options object configures.
 pub struct Parsed {

@@ -589,3 +589,24 @@ test('Node without a global WebSocket: importing touches no window/document; the
   ]);
   assert.ok(['closing', 'closed'].includes(r.state), r.state);
 });
+
+test('the Rust API example page (examples/rust-page): open, Sink send echoed, typed reconnect events after a drop', { timeout: 30000 }, async (t) => {
+  const tag = uniqueTag('rust-example');
+  await withPage('rust-example', async (page) => {
+    await page.goto(`${HTTP}/rust-example/?tag=${tag}`);
+    await text(page, '#state', /^open$/);
+    await page.locator('#log li', { hasText: 'message: hello from Rust #1' }).waitFor();
+    await text(page, '#pongs', /^pong at /, 6000); // the 2 s heartbeat's pong
+    await fetch(`${HTTP}/control/drop-all`);
+    await page.locator('#log li', { hasText: 'reconnect: attempt 1 succeeded' }).waitFor();
+    await page.locator('#log li', { hasText: 'message: hello from Rust #2' }).waitFor();
+    const log = (await page.locator('#log li').allTextContents()).filter((l) => l !== 'error');
+    t.diagnostic(JSON.stringify(log));
+    assert.deepEqual(log.slice(0, 7), [
+      'open', 'message: hello from Rust #1', 'close 1006', 'reconnecting: attempt 1 in 500 ms', 'open', 'reconnect: attempt 1 succeeded', 'message: hello from Rust #2',
+    ]);
+    const s = await stats(tag);
+    assert.equal(s.max_open, 1);
+    assert.equal(s.open, 1);
+  });
+});

@@ -1,0 +1,59 @@
+//! The page-wide registry (one client per key), shared by the JS facade's
+//! `getInstance`/`disposeInstance` and the Rust API's `Client::get_instance`: a client
+//! registered from either side is found from the other.
+//!
+//! Each entry holds the client's shell and, once JS has asked for it, its JS object (so
+//! that JS always gets the same object back). No user code runs while the registry is
+//! borrowed: lookups return clones, and closing happens after the entry is removed.
+
+use std::cell::RefCell;
+
+use wasm_bindgen::JsValue;
+
+use super::Shell;
+
+struct Entry {
+    key: String,
+    shell: Shell,
+    js: Option<JsValue>,
+}
+
+thread_local! {
+    static REGISTRY: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The registered client for `key`: its shell and its JS object if JS has one.
+pub fn get(key: &str) -> Option<(Shell, Option<JsValue>)> {
+    REGISTRY.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| (e.shell.clone(), e.js.clone()))
+    })
+}
+
+/// Registers `shell` under `key` (with its JS object, if it has one).
+pub fn insert(key: String, shell: Shell, js: Option<JsValue>) {
+    REGISTRY.with(|r| r.borrow_mut().push(Entry { key, shell, js }));
+}
+
+/// Records the JS object made for the client registered under `key`.
+pub fn set_js(key: &str, js: JsValue) {
+    REGISTRY.with(|r| {
+        if let Some(e) = r.borrow_mut().iter_mut().find(|e| e.key == key) {
+            e.js = Some(js);
+        }
+    });
+}
+
+/// Removes the entry whose key is `key` or `alt`; returns its shell and JS object.
+pub fn remove(key: &str, alt: Option<&str>) -> Option<(Shell, Option<JsValue>)> {
+    REGISTRY.with(|r| {
+        let mut r = r.borrow_mut();
+        let pos = r
+            .iter()
+            .position(|e| e.key == key || Some(e.key.as_str()) == alt)?;
+        let e = r.remove(pos);
+        Some((e.shell, e.js))
+    })
+}

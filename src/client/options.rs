@@ -1,0 +1,185 @@
+//! Options of the Rust client, in Rust terms: `Duration`s and a builder.
+
+use std::time::Duration;
+
+use crate::engine::config::DEFAULT_PING_MESSAGE;
+use crate::engine::{Config, OverflowPolicy};
+
+/// How a client behaves: the seed's defaults (ping every 30 s, pong within 5 s, reconnect
+/// after 15 s), changed with the builder methods. Validated once, by
+/// [`crate::Client::connect`], with the JS class's messages (`RangeError: option
+/// 'pingInterval' is …; allowed: …`).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use resilient_ws::{Client, Options};
+///
+/// let client = Client::connect(
+///     "wss://example.com/socket",
+///     Options::new()
+///         .ping_interval(Duration::from_secs(20))
+///         .pong_timeout(Duration::from_secs(3))
+///         .reconnect_delay(Duration::from_secs(2))
+///         .backoff(2.0, Duration::from_secs(60))
+///         .protocols(["chat"]),
+/// )?;
+/// # Ok::<(), resilient_ws::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub(crate) config: Config,
+    pub(crate) protocols: Vec<String>,
+    pub(crate) ping_message: String,
+    pub(crate) pong_message: Option<String>,
+    pub(crate) hide_pongs: bool,
+    pub(crate) key: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            config: Config::default(),
+            protocols: Vec::new(),
+            ping_message: DEFAULT_PING_MESSAGE.to_owned(),
+            pong_message: None,
+            hide_pongs: false,
+            key: None,
+        }
+    }
+}
+
+/// Milliseconds, saturating (an out-of-range value is then reported by validation).
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Options {
+    /// The seed's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Ping this often while open (`Duration::ZERO`: no heartbeat). Default 30 s.
+    pub fn ping_interval(mut self, d: Duration) -> Self {
+        self.config.ping_interval = ms(d);
+        self
+    }
+
+    /// After a ping, wait this long for any message (or the pong). Default 5 s.
+    pub fn pong_timeout(mut self, d: Duration) -> Self {
+        self.config.pong_timeout = ms(d);
+        self
+    }
+
+    /// What a ping sends. Default `{"request":"ping"}`.
+    pub fn ping_message(mut self, m: impl Into<String>) -> Self {
+        self.ping_message = m.into();
+        self
+    }
+
+    /// Only a message equal to this counts as the pong (default: every message does).
+    pub fn pong_message(mut self, m: impl Into<String>) -> Self {
+        self.pong_message = Some(m.into());
+        self
+    }
+
+    /// Keep pongs (matched by [`Options::pong_message`]) away from listeners and streams.
+    pub fn hide_pongs(mut self, hide: bool) -> Self {
+        self.hide_pongs = hide;
+        self
+    }
+
+    /// Reconnect after a close the user did not ask for. Default true.
+    pub fn reconnect(mut self, on: bool) -> Self {
+        self.config.reconnect = on;
+        self
+    }
+
+    /// Delay before a reconnect. Default 15 s.
+    pub fn reconnect_delay(mut self, d: Duration) -> Self {
+        self.config.reconnect_delay = ms(d);
+        self
+    }
+
+    /// Exponential backoff: the delay is multiplied by `factor` per failed attempt, up to
+    /// `max`. Default: constant (factor 1).
+    pub fn backoff(mut self, factor: f64, max: Duration) -> Self {
+        self.config.backoff_factor = factor;
+        self.config.max_reconnect_delay = ms(max);
+        self
+    }
+
+    /// Full jitter: each delay is uniform in `[0, delay]`.
+    pub fn jitter(mut self, on: bool) -> Self {
+        self.config.jitter = on;
+        self
+    }
+
+    /// Give up after this many consecutive failed attempts (`None`: never, the default).
+    pub fn max_retries(mut self, n: Option<u32>) -> Self {
+        self.config.max_retries = n;
+        self
+    }
+
+    /// A socket still connecting after this long counts as a failed attempt (zero: never,
+    /// the default).
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.config.connect_timeout = ms(d);
+        self
+    }
+
+    /// After [`crate::Client::close`], give up on a peer that does not answer the closing
+    /// handshake after this long (default 5 s; zero: wait for the browser).
+    pub fn close_timeout(mut self, d: Duration) -> Self {
+        self.config.close_timeout = Some(ms(d));
+        self
+    }
+
+    /// Messages kept while not open (default 1000; 0: sending while connecting fails, as
+    /// natively).
+    pub fn max_queued(mut self, n: usize) -> Self {
+        self.config.max_queued = Some(n);
+        self
+    }
+
+    /// Bytes kept while not open (default 1 MiB).
+    pub fn max_queued_bytes(mut self, n: usize) -> Self {
+        self.config.max_queued_bytes = n;
+        self
+    }
+
+    /// What happens when the queue is full (default: drop the oldest, reported by
+    /// [`crate::Event::QueueOverflow`]).
+    pub fn overflow(mut self, p: OverflowPolicy) -> Self {
+        self.config.overflow = p;
+        self
+    }
+
+    /// Close while the page is in the back/forward cache, reconnect at once when it is
+    /// restored (default true).
+    pub fn bfcache(mut self, on: bool) -> Self {
+        self.config.bfcache = on;
+        self
+    }
+
+    /// Subprotocols to offer.
+    pub fn protocols<I, S>(mut self, protocols: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.protocols = protocols.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The registry key for [`crate::Client::get_instance`] (default: the resolved URL).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// The engine configuration these options describe.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
