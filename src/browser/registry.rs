@@ -57,3 +57,15 @@ pub fn remove(key: &str, alt: Option<&str>) -> Option<(Shell, Option<JsValue>)> 
         Some((e.shell, e.js))
     })
 }
+
+/// Closes and forgets the client registered under `key` (or `alt`, the key resolved as a
+/// URL); returns whether there was one. The close runs after the entry is removed.
+pub fn dispose(key: &str, alt: Option<&str>) -> bool {
+    match remove(key, alt) {
+        Some((shell, _)) => {
+            shell.close(None, "", false);
+            true
+        }
+        None => false,
+    }
+}

@@ -141,7 +141,8 @@ impl Client {
     /// Closes and forgets the registry's client for `key` (a URL or a custom key).
     /// Returns whether there was one.
     pub fn dispose_instance(key: &str) -> bool {
-        crate::js::ResilientWebSocket::dispose_instance(key.to_owned())
+        let resolved = crate::validate::resolve_url(&JsValue::from_str(key)).ok();
+        registry::dispose(key, resolved.as_deref())
     }
 
     /// A non-owning handle to the same client (what callbacks receive).

@@ -6,7 +6,7 @@ pub mod seed;
 
 pub use seed::WebsocketClass;
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -601,20 +601,6 @@ impl ResilientWebSocket {
     #[wasm_bindgen(js_name = disposeInstance)]
     pub fn dispose_instance(key: String) -> bool {
         let resolved = crate::validate::resolve_url(&JsValue::from_str(&key)).ok();
-        match registry::remove(&key, resolved.as_deref()) {
-            Some((_, Some(js))) => {
-                if let Ok(c) =
-                    Reflect::get(&js, &"close".into()).and_then(|f| f.dyn_into::<Function>())
-                {
-                    let _ = c.call0(&js);
-                }
-                true
-            }
-            Some((shell, None)) => {
-                shell.close(None, "", false);
-                true
-            }
-            None => false,
-        }
+        registry::dispose(&key, resolved.as_deref())
     }
 }
