@@ -25,3 +25,10 @@ pub mod js;
 
 #[cfg(target_arch = "wasm32")]
 pub use client::{Client, Error, Event, Events, Message, Options, Sender, State};
+
+/// The allocator: talc instead of the default dlmalloc, 4.9 KB smaller in the release wasm
+/// (1.8 KB gzip; issue 12's measurements). `new_global` is sound here: wasm32 has one
+/// thread, and this is the only instance.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOC: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
