@@ -151,6 +151,17 @@ extern "C" {
     ) -> Result<JsValue, JsValue>;
 }
 
+/// Whether the page can force a garbage collection (`gc()`: Chromium with
+/// `--js-flags=--expose-gc`, from webdriver.json). Firefox and WebKit expose none to pages,
+/// so the collection tests run in Chromium only (they test our code, not the engine's GC).
+fn gc_available() -> bool {
+    js_sys::Reflect::has(&js_sys::global(), &"gc".into()).unwrap_or(false)
+}
+
+fn skip_without_gc(test: &str) {
+    web_sys::console::log_1(&format!("{test}: skipped, this browser exposes no gc()").into());
+}
+
 fn base() -> String {
     match option_env!("RWS_TEST_SERVER") {
         Some(url) => url.to_string(),
@@ -386,10 +397,7 @@ async fn listeners_may_send_close_and_reconnect_from_inside_callbacks() {
     assert_eq!(get(&r, "opens").as_f64(), Some(2.0), "{log}");
     assert_eq!(get(&r, "state").as_string().as_deref(), Some("closed"));
     // The throwing listener was reported (window 'error'), nothing else was.
-    assert_eq!(
-        json(&get(&r, "errors")),
-        r#"["Uncaught Error: listener blew up"]"#
-    );
+    assert_eq!(json(&get(&r, "errors")), r#"["Error: listener blew up"]"#);
 }
 
 #[wasm_bindgen_test]
@@ -1047,13 +1055,11 @@ async fn fault_a_16_mib_message_arrives_whole() {
 #[wasm_bindgen_test]
 async fn fault_closed_and_collected_mid_reconnect_leaves_nothing_behind() {
     let r = fault("closed-and-collected-mid-reconnect").await;
-    assert_eq!(
-        get(&r, "gcAvailable").as_bool(),
-        Some(true),
-        "webdriver.json exposes gc()"
-    );
-    assert_eq!(get(&r, "collected").as_bool(), Some(true), "{}", json(&r));
-    assert_eq!(get(&r, "liveAfterGc").as_f64(), Some(0.0), "{}", json(&r));
+    assert_eq!(get(&r, "gcAvailable").as_bool(), Some(gc_available()));
+    if gc_available() {
+        assert_eq!(get(&r, "collected").as_bool(), Some(true), "{}", json(&r));
+        assert_eq!(get(&r, "liveAfterGc").as_f64(), Some(0.0), "{}", json(&r));
+    }
     assert_eq!(
         get(&r, "acceptedBefore").as_f64(),
         get(&r, "acceptedAfter").as_f64(),
@@ -1183,7 +1189,7 @@ async fn the_js_hot_path_keeps_event_semantics() {
     assert_eq!(get(&r, "allTargets").as_bool(), Some(true), "{}", json(&r));
     assert_eq!(
         json(&get(&r, "errors")),
-        r#"["Uncaught Error: thrown in the fast path"]"#
+        r#"["Error: thrown in the fast path"]"#
     );
 }
 
@@ -1228,6 +1234,15 @@ async fn reg_diff(which: &str) -> (String, String) {
     let n = json(&reg(&native_web_socket(), which).await);
     let o = json(&reg(&ours(), which).await);
     (n, o)
+}
+
+/// Issue 11: after a refused connection's `error`, `readyState` is what this engine's own
+/// socket says (WebKit: CONNECTING until `close`; Chromium: CLOSED), not one engine's order.
+#[wasm_bindgen_test]
+async fn regression_ready_state_in_a_refused_connections_listeners_matches_native() {
+    let (n, o) = reg_diff("refused-ready-state").await;
+    assert_eq!(o, n, "ours vs native");
+    assert!(n.contains(r#"["close",3,1006,false]"#), "{n}");
 }
 
 #[wasm_bindgen_test]
@@ -1284,6 +1299,9 @@ async fn regression_an_uncreatable_socket_throws_from_the_constructor_or_fails_t
 
 #[wasm_bindgen_test]
 async fn regression_closed_clients_and_seed_objects_are_freed() {
+    if !gc_available() {
+        return skip_without_gc("regression_closed_clients_and_seed_objects_are_freed");
+    }
     let r = json(&reg(&ours(), "closed-then-touched-is-freed").await);
     assert_eq!(r, r#"{"gc":true,"collected":true,"live":0}"#);
     let r = json(&reg(&ours(), "seed-class-is-freed").await);
@@ -1310,13 +1328,22 @@ async fn send_converts_its_argument_as_natively() {
 async fn regression_fuzzer_findings_match_native() {
     let (n, o) = reg_diff("fuzz-findings").await;
     assert_eq!(o, n, "ours vs native");
-    assert!(n.contains(r#""closeCode":3000"#), "{n}");
+    // close(3000.9): Chromium truncates (3000), Firefox [Clamp]s (3001); ours as native.
+    assert!(
+        n.contains(r#""closeCode":3000"#) || n.contains(r#""closeCode":3001"#),
+        "{n}"
+    );
 }
 
 /// Found by the keep-alive fuzzer: a closed client whose listeners closed over it stayed
 /// alive forever (the listener state was a GC root held by Rust).
 #[wasm_bindgen_test]
 async fn regression_a_closed_client_with_listeners_closing_over_it_is_freed() {
+    if !gc_available() {
+        return skip_without_gc(
+            "regression_a_closed_client_with_listeners_closing_over_it_is_freed",
+        );
+    }
     let r = json(&reg(&ours(), "listener-closure-is-freed").await);
     assert_eq!(r, r#"{"gc":true,"collected":true,"live":0}"#);
 }

@@ -206,6 +206,93 @@ function retarget(st, e) {
   }
 }
 
+// Events whose propagation was stopped during one of our dispatches (for stopFlagPersists).
+const stoppedByUs = new WeakSet();
+
+// Whether this engine's EventTarget keeps an event's stop-propagation flag after the
+// dispatch that set it (Chromium, measured) or clears it as the DOM spec says (Firefox),
+// probed once on a private EventTarget.
+let stopPersists;
+function stopFlagPersists() {
+  if (stopPersists === undefined) {
+    stopPersists = true;
+    if (typeof EventTarget === 'function') {
+      let calls = 0;
+      const t = new EventTarget();
+      t.addEventListener('probe', (ev) => {
+        calls++;
+        ev.stopImmediatePropagation();
+      });
+      const ev = new Event('probe');
+      t.dispatchEvent(ev);
+      t.dispatchEvent(ev);
+      stopPersists = calls === 1;
+    }
+  }
+  return stopPersists;
+}
+
+// `close(code, reason)` differs by engine (measured, each against its own socket): Gecko
+// follows WebIDL (an undefined code is "not present", a present one is [Clamp]ed: rounded
+// to nearest, ties to even); WebKit treats an undefined code as absent too but truncates;
+// Blink converts an undefined code before a reason to 0 (InvalidAccessError) and
+// truncates. No side-effect-free probe exists (it would need a socket), so the engine is
+// read from the user agent: Gecko's says "Gecko/<date>", the others "like Gecko".
+const UA = typeof navigator !== 'undefined' ? navigator.userAgent || '' : '';
+const GECKO = / Gecko\/\d/.test(UA);
+// Blink (Chrome, HeadlessChrome, Edge, Opera …) names Chrome/Chromium in its user agent; WebKit (Safari,
+// WebKitGTK) says AppleWebKit without it.
+const BLINK = /Chrom(e|ium)\//.test(UA);
+const WEBKIT = !BLINK && !GECKO && /AppleWebKit\//.test(UA);
+
+/** What a `send` after `close()` adds to `bufferedAmount`, as this engine's own socket
+ *  counts it: the payload; WebKit also counts the frame's header (2 bytes, the extended
+ *  length, 4 bytes of mask), measured with its own socket side by side. */
+export function discardedBytes(n) {
+  if (!WEBKIT) return n;
+  return n + 6 + (n < 126 ? 0 : n < 65536 ? 2 : 8);
+}
+
+function clampU16(n) {
+  if (Number.isNaN(n)) return 0;
+  if (n <= 0) return 0;
+  if (n >= 65535) return 65535;
+  const f = Math.floor(n);
+  const d = n - f;
+  if (d > 0.5 || (d === 0.5 && f % 2 === 1)) return f + 1;
+  return f;
+}
+
+// What this engine's own EventTarget does with a listener object whose handleEvent is not
+// callable, probed once on a private EventTarget (the probe's report is swallowed), when
+// the class is first installed.
+let badHandleEvent;
+function badHandleEventReported() {
+  if (badHandleEvent === undefined) {
+    badHandleEvent = false;
+    const g = globalThis;
+    if (typeof g.addEventListener === 'function' && typeof EventTarget === 'function') {
+      const seen = (ev) => {
+        badHandleEvent = true;
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
+      };
+      g.addEventListener('error', seen, true);
+      try {
+        const t = new EventTarget();
+        t.addEventListener('probe', { handleEvent: 0 });
+        t.dispatchEvent(new Event('probe'));
+      } catch {
+        // an engine that throws instead of reporting: treat as reporting
+        badHandleEvent = true;
+      } finally {
+        g.removeEventListener('error', seen, true);
+      }
+    }
+  }
+  return badHandleEvent;
+}
+
 function removeEntry(st, l) {
   if (l.removed) return;
   l.removed = true;
@@ -230,9 +317,11 @@ function call(st, l, e, frame) {
       if (l.attr && r === false && e.cancelable) e.preventDefault();
     } else if (!l.attr) {
       const h = cb.handleEvent;
-      // A listener object without a callable handleEvent is skipped; Chromium reports
-      // nothing either (measured).
+      // A listener object without a callable handleEvent: skipped, and reported as a
+      // TypeError where this engine's own EventTarget reports it (Firefox does, Chromium
+      // does not: measured, see badHandleEventReported).
       if (typeof h === 'function') h.call(cb, e);
+      else if (badHandleEventReported()) throw new TypeError("Property 'handleEvent' is not callable.");
     }
     // An onX set to a non-callable object is kept but never called (as natively).
   } catch (err) {
@@ -245,9 +334,11 @@ function dispatch(st, e, fresh, type) {
   retarget(st, e);
   const list = st.lists.get(type === undefined ? e.type : type);
   if (list === undefined || list.length === 0) return;
-  // Propagation stopped before (by an earlier dispatch, as Chromium keeps the flag, or
-  // before any dispatch): no listener is invoked. (`fresh`: the socket's own new event.)
-  if (!fresh && e.cancelBubble) return;
+  // Propagation stopped before any dispatch: no listener is invoked. Stopped by an earlier
+  // dispatch: Chromium keeps the flag (no listener runs again), engines that follow the
+  // DOM spec clear it when that dispatch ends (they all run again): as this engine does,
+  // probed (stopFlagPersists). (`fresh`: the socket's own new event.)
+  if (!fresh && e.cancelBubble && (stopFlagPersists() || !stoppedByUs.has(e))) return;
   let frame = st.stack[st.depth];
   if (frame === undefined) st.stack.push((frame = { e: null, stop: false, passive: false }));
   frame.e = e;
@@ -266,6 +357,7 @@ function dispatch(st, e, fresh, type) {
       }
     }
   } finally {
+    if (frame.stop || (!fresh && e.cancelBubble)) stoppedByUs.add(e);
     st.depth--;
     frame.e = null;
   }
@@ -481,6 +573,10 @@ const ATTRS = ['open', 'message', 'error', 'close'];
 export function installPrototype(proto) {
   if (Object.prototype.hasOwnProperty.call(proto, '__rwsInstalled')) return;
   Object.defineProperty(proto, '__rwsInstalled', { value: true });
+  // Probe the engine's EventTarget now, before the app's code runs (the handleEvent probe
+  // swallows its own report with a capture listener on the global).
+  badHandleEventReported();
+  stopFlagPersists();
   if (typeof EventTarget === 'function' && Object.getPrototypeOf(proto) === Object.prototype) {
     Object.setPrototypeOf(proto, EventTarget.prototype);
   }
@@ -574,9 +670,14 @@ export function installPrototype(proto) {
       return this.__rwsSend(data, options);
     },
     close(code, reason, options) {
-      // As Blink's binding: trailing undefined arguments are dropped, and a code left
-      // undefined before a reason is converted, to 0 (InvalidAccessError).
-      if (code === undefined && reason !== undefined) code = 0;
+      if (GECKO) {
+        // WebIDL, as Gecko: an undefined code is absent; a present one is [Clamp]ed.
+        if (code !== undefined) code = clampU16(+code);
+      } else if (BLINK && code === undefined && reason !== undefined) {
+        // As Blink's binding: trailing undefined arguments are dropped, and a code left
+        // undefined before a reason is converted, to 0 (InvalidAccessError).
+        code = 0;
+      }
       return this.__rwsClose(code, reason, options);
     },
     reconnect() {

@@ -38,6 +38,8 @@ extern "C" {
     pub(crate) fn remove_rust_listener(st: &Object, entry: &JsValue);
     #[wasm_bindgen(js_name = installPrototype)]
     pub(crate) fn install_prototype(proto: &JsValue);
+    #[wasm_bindgen(js_name = discardedBytes)]
+    pub(crate) fn discarded_bytes(n: f64) -> f64;
     #[wasm_bindgen(js_name = hasListeners)]
     pub(crate) fn has_listeners(st: &Object, ty: &str) -> bool;
 }

@@ -291,10 +291,28 @@ impl Shell {
         self.0.with(|s| s.url.clone())
     }
 
-    /// The native `readyState`, from the engine (CLOSED from the socket's `error` on, as
-    /// in Chromium; engines that differ are the engines issue's work).
+    /// The native `readyState`: the engine's, except after the socket's `error`, where
+    /// the live socket says what this browser's own socket says.
     pub fn ready_state(&self) -> u16 {
-        self.0.with(|s| s.engine.ready_state())
+        let r = self.0.with(|s| s.engine.ready_state());
+        if r != 3 {
+            return r;
+        }
+        // After the socket's `error`, engines differ: Chromium's socket is CLOSED at once,
+        // WebKit's stays CONNECTING until its `close`. Read it from the socket itself.
+        socket_call(
+            &self.0,
+            |s| {
+                let p = s.engine.phase();
+                if matches!(p, Phase::Connecting | Phase::Open | Phase::Closing) {
+                    s.slot.as_ref()
+                } else {
+                    None
+                }
+            },
+            |ws| ws.ready_state(),
+        )
+        .unwrap_or(r)
     }
 
     /// The subprotocol the server selected on the last open.
@@ -309,14 +327,9 @@ impl Shell {
 
     /// Bytes queued in the current socket plus bytes discarded after close, as native.
     pub fn buffered_amount(&self) -> f64 {
-        self.0.with(|s| {
-            let live = s
-                .slot
-                .as_ref()
-                .map(|sl| sl.ws.buffered_amount() as f64)
-                .unwrap_or(0.0);
-            live + s.discarded
-        })
+        let live = socket_call(&self.0, |s| s.slot.as_ref(), |ws| ws.buffered_amount())
+            .map_or(0.0, f64::from);
+        live + self.0.with(|s| s.discarded)
     }
 
     /// The binary type applied to every socket.
@@ -327,11 +340,7 @@ impl Shell {
     /// Sets the binary type now and for every later socket.
     pub fn set_binary_type(&self, t: BinaryType) {
         self.0.binary_type.set(t);
-        self.0.with(|s| {
-            if let Some(sl) = s.slot.as_ref() {
-                sl.ws.set_binary_type(t);
-            }
-        });
+        socket_call(&self.0, |s| s.slot.as_ref(), |ws| ws.set_binary_type(t));
     }
 
     /// Sends `data` (a string, ArrayBuffer, view or Blob; anything else is a `TypeError`,
@@ -346,28 +355,35 @@ impl Shell {
     ) -> Result<(), JsValue> {
         check_sendable(data)?;
         // Hot path: open → straight to the socket, no copy.
-        let sent = self.0.with(|s| match (s.engine.phase(), s.slot.as_ref()) {
-            (Phase::Open, Some(sl)) => Some(send_raw(&sl.ws, data)),
-            _ => None,
-        });
-        if let Some(r) = sent {
+        let open = socket_call(
+            &self.0,
+            |s| {
+                if s.engine.phase() == Phase::Open {
+                    s.slot.as_ref()
+                } else {
+                    None
+                }
+            },
+            |ws| send_raw(ws, data),
+        );
+        if let Some(r) = open {
             return r;
         }
         let n = bytes();
-        let res = self
-            .0
-            .with(|s| match s.engine.send(data.clone(), n, queue) {
-                Ok(SendOutcome::SendNow(d)) => match s.slot.as_ref() {
-                    Some(sl) => send_raw(&sl.ws, &d),
-                    None => Ok(()),
-                },
-                Ok(SendOutcome::Discarded(n)) => {
-                    s.discarded += n as f64;
-                    Ok(())
-                }
-                Ok(SendOutcome::Queued) | Ok(SendOutcome::Dropped) => Ok(()),
-                Err(e) => Err(errors::to_js(&e)),
-            });
+        let outcome = self.0.with(|s| s.engine.send(data.clone(), n, queue));
+        let res = match outcome {
+            Ok(SendOutcome::SendNow(d)) => {
+                socket_call(&self.0, |s| s.slot.as_ref(), |ws| send_raw(ws, &d)).unwrap_or(Ok(()))
+            }
+            Ok(SendOutcome::Discarded(n)) => {
+                // As the engine's own socket counts it (WebKit adds the frame's header).
+                let counted = events::discarded_bytes(n as f64);
+                self.0.with(|s| s.discarded += counted);
+                Ok(())
+            }
+            Ok(SendOutcome::Queued) | Ok(SendOutcome::Dropped) => Ok(()),
+            Err(e) => Err(errors::to_js(&e)),
+        };
         drive(&self.0);
         res
     }
@@ -566,6 +582,22 @@ fn rearm(inner: &Rc<Inner>) {
     drop(old);
 }
 
+/// Calls `f` with the socket `pick` chooses. A browser's own socket runs no JS from its
+/// methods, so it is called in place; a socket from the `WebSocket` option is user code, so
+/// its handle is taken out of the borrow first (no user code under a borrow, structurally).
+fn socket_call<R>(
+    inner: &Inner,
+    pick: impl for<'a> FnOnce(&'a State) -> Option<&'a SocketSlot>,
+    f: impl FnOnce(&web_sys::WebSocket) -> R,
+) -> Option<R> {
+    if inner.opts.socket_ctor.is_none() {
+        inner.with(|s| pick(s).map(|sl| f(&sl.ws)))
+    } else {
+        let ws = inner.with(|s| pick(s).map(|sl| sl.ws.clone()));
+        ws.map(|ws| f(&ws))
+    }
+}
+
 /// Takes the socket out of its slot if it is `socket` (dropping it detaches its handlers).
 fn take_slot(s: &mut State, socket: SocketId) -> Option<SocketSlot> {
     if s.slot.as_ref().is_some_and(|sl| sl.id == socket) {
@@ -582,14 +614,16 @@ fn execute(inner: &Rc<Inner>, io: Io) {
             socket,
             code,
             reason,
-        } => inner.with(|s| {
-            if let Some(sl) = s.slot.as_ref().filter(|sl| sl.id == socket) {
-                let _ = match code {
-                    Some(c) => sl.ws.close_with_code_and_reason(c, &reason),
-                    None => sl.ws.close(),
-                };
-            }
-        }),
+        } => {
+            socket_call(
+                inner,
+                |s| s.slot.as_ref().filter(|sl| sl.id == socket),
+                |ws| match code {
+                    Some(c) => ws.close_with_code_and_reason(c, &reason),
+                    None => ws.close(),
+                },
+            );
+        }
         Io::DropSocket {
             socket,
             code,
@@ -603,11 +637,7 @@ fn execute(inner: &Rc<Inner>, io: Io) {
         }
         Io::SendPing => {
             let msg = &inner.opts.ping_message;
-            inner.with(|s| {
-                if let Some(sl) = s.slot.as_ref() {
-                    let _ = send_raw(&sl.ws, msg);
-                }
-            });
+            socket_call(inner, |s| s.slot.as_ref(), |ws| send_raw(ws, msg));
         }
     }
 }
@@ -721,12 +751,14 @@ fn is_security_error(err: &JsValue) -> bool {
 }
 
 pub(crate) fn on_open(inner: &Rc<Inner>, id: SocketId, ev: web_sys::Event) {
-    inner.with(|s| {
-        if let Some(sl) = s.slot.as_ref().filter(|sl| sl.id == id) {
-            s.protocol = sl.ws.protocol();
-            s.extensions = sl.ws.extensions();
-        }
-    });
+    let read = |ws: &web_sys::WebSocket| (ws.protocol(), ws.extensions());
+    let this = socket_call(inner, |s| s.slot.as_ref().filter(|sl| sl.id == id), read);
+    if let Some((p, x)) = this {
+        inner.with(|s| {
+            s.protocol = p;
+            s.extensions = x;
+        });
+    }
     inner.native.set(Some(ev));
     run(inner, |e, now| e.handle_open(now, id));
 }
