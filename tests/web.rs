@@ -108,6 +108,8 @@ extern "C" {
         tag: &str,
         options: &JsValue,
     ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = timerLatenessScenario, catch)]
+    async fn timer_lateness_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = stateScenario, catch)]
     async fn state_scenario(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = faultRow, catch)]
@@ -948,6 +950,31 @@ async fn page_cache_closes_holds_and_reconnects_at_once() {
     assert_eq!(get(&r, "maxOpen").as_f64(), Some(1.0));
 }
 
+/// Issue 11: in a page where other clients are busy, our pings go out as close to their
+/// planned time as a native `setTimeout` aimed at the same moment fires (in every engine).
+#[wasm_bindgen_test]
+async fn heartbeat_deadlines_are_as_punctual_as_a_native_timer() {
+    let r = run(timer_lateness_scenario(&ours(), &base())).await;
+    let list = |k: &str| -> Vec<f64> {
+        js_sys::Array::from(&get(&r, k))
+            .iter()
+            .map(|v| v.as_f64().unwrap_or(f64::NAN))
+            .collect()
+    };
+    let (ours, native) = (list("ours"), list("native"));
+    web_sys::console::log_1(&format!("lateness ms: ours {ours:?} native {native:?}").into());
+    assert_eq!(ours.len(), 4, "{}", json(&r));
+    let worst_native = native.iter().cloned().fold(0.0_f64, f64::max);
+    for late in &ours {
+        // The engine's clock is whole milliseconds (floored): up to 1 ms apart from the
+        // native measurement, plus 15 ms for the two timers' tasks running one after the other.
+        assert!(
+            late.is_finite() && *late <= worst_native + 16.0,
+            "ours {ours:?} vs native {native:?}"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 async fn statechange_reports_every_phase() {
     let r = run(state_scenario(&ours(), &base())).await;
@@ -1243,6 +1270,17 @@ async fn regression_ready_state_in_a_refused_connections_listeners_matches_nativ
     let (n, o) = reg_diff("refused-ready-state").await;
     assert_eq!(o, n, "ours vs native");
     assert!(n.contains(r#"["close",3,1006,false]"#), "{n}");
+}
+
+/// Issue 11: WebKit fires `error` and no `close` for a port it refuses to connect to; a
+/// reconnecting client gives the socket up after a grace period and reconnects.
+#[wasm_bindgen_test]
+async fn regression_a_blocked_port_still_leads_to_a_reconnect() {
+    let r = json(&reg(&ours(), "blocked-port-reconnects").await);
+    assert_eq!(
+        r,
+        r#"{"seen":["error","close:1006","reconnecting"],"state":"waiting"}"#
+    );
 }
 
 #[wasm_bindgen_test]

@@ -20,6 +20,9 @@ pub const DEFAULT_MAX_QUEUED_BYTES: usize = 1 << 20;
 pub const STALL_THRESHOLD_MS: u64 = 1_000;
 /// What `ping` sends by default: the seed's `JSON.stringify({ request: 'ping' })`.
 pub const DEFAULT_PING_MESSAGE: &str = r#"{"request":"ping"}"#;
+/// After a socket's `error`, how long the `close` that natively follows is waited for before
+/// the socket is given up as closed (1006) and the reconnect policy applies.
+pub const ERROR_CLOSE_GRACE_MS: u64 = 3_000;
 /// The largest delay any timer option accepts (about 24.8 days, `setTimeout`'s limit).
 pub const MAX_DELAY_MS: u64 = i32::MAX as u64;
 

@@ -222,6 +222,9 @@ pub struct Engine<P> {
     attempt: u32,
     connect_deadline: Option<Millis>,
     connect_rearmed: bool,
+    /// After the socket's `error`, the `close` that follows is waited for until this time
+    /// (WebKit fires none for some failures, e.g. a port it refuses to connect to).
+    error_deadline: Option<Millis>,
     close_deadline: Option<Millis>,
     reconnect_at: Option<Millis>,
     user_close: bool,
@@ -242,6 +245,15 @@ pub struct Engine<P> {
     rng: u64,
 }
 
+/// The earlier of two optional deadlines.
+fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
 impl<P> Engine<P> {
     /// A new engine. `seed` feeds the jitter's random source (any value; 0 is remapped).
     pub fn new(cfg: Config, seed: u64) -> Self {
@@ -254,6 +266,7 @@ impl<P> Engine<P> {
             attempt: 0,
             connect_deadline: None,
             connect_rearmed: false,
+            error_deadline: None,
             close_deadline: None,
             reconnect_at: None,
             user_close: false,
@@ -368,8 +381,11 @@ impl<P> Engine<P> {
     /// The one deadline the shell must arm a timer for.
     pub fn poll_timeout(&self) -> Option<Millis> {
         match self.phase {
-            Phase::Connecting => self.connect_deadline,
-            Phase::Open => self.hb.pong_deadline.or(self.hb.next_ping),
+            Phase::Connecting => earliest(self.connect_deadline, self.error_deadline),
+            Phase::Open => earliest(
+                self.hb.pong_deadline.or(self.hb.next_ping),
+                self.error_deadline,
+            ),
             Phase::Waiting => self.reconnect_at,
             Phase::Closing => self.close_deadline,
             _ => None,
@@ -396,6 +412,7 @@ impl<P> Engine<P> {
         self.failed = false;
         self.reconnect_at = None;
         self.connect_rearmed = false;
+        self.error_deadline = None;
         self.connect_deadline =
             (self.cfg.connect_timeout > 0).then(|| now + self.cfg.connect_timeout);
         self.hb = Heartbeat {
@@ -480,10 +497,15 @@ impl<P> Engine<P> {
     }
 
     /// The socket reported an error. Only the close event that follows changes state.
-    pub fn handle_error(&mut self, _now: Millis, socket: SocketId) {
+    pub fn handle_error(&mut self, now: Millis, socket: SocketId) {
         if self.is_current(socket) {
             self.failed = true;
             self.emit(Event::Error);
+            // Natively a `close` follows; where an engine sends none (WebKit, for a port it
+            // refuses), a reconnecting client must not wait forever.
+            if self.cfg.reconnect && matches!(self.phase, Phase::Connecting | Phase::Open) {
+                self.error_deadline = Some(now.saturating_add(config::ERROR_CLOSE_GRACE_MS));
+            }
         }
     }
 
@@ -516,6 +538,7 @@ impl<P> Engine<P> {
     }
 
     fn after_close(&mut self, now: Millis, retry: bool) {
+        self.error_deadline = None;
         self.hb.next_ping = None;
         self.hb.pong_deadline = None;
         self.connect_deadline = None;
@@ -579,6 +602,27 @@ impl<P> Engine<P> {
     /// not trusted: a verdict of death from a timer that fired very late (frozen page) is
     /// re-armed once instead of believed.
     pub fn handle_timeout(&mut self, now: Millis) {
+        if let Some(d) = self.error_deadline {
+            if now >= d && matches!(self.phase, Phase::Connecting | Phase::Open) {
+                // An `error` with no `close` after it: the socket is given up as closed.
+                self.error_deadline = None;
+                if let Some(socket) = self.socket.take() {
+                    self.created = false;
+                    self.io.push_back(Io::DropSocket {
+                        socket,
+                        code: CLOSE_NORMAL,
+                        reason: "no close after error",
+                    });
+                    self.emit(Event::Close {
+                        code: CLOSE_ABNORMAL,
+                        reason: String::new(),
+                        was_clean: false,
+                    });
+                    self.after_close(now, true);
+                }
+                return;
+            }
+        }
         match self.phase {
             Phase::Connecting => {
                 let Some(deadline) = self.connect_deadline else {

@@ -1163,3 +1163,63 @@ fn the_back_forward_cache_option_off_and_after_a_user_close_change_nothing() {
     s.drain();
     assert_eq!(s.opens(), vec![0, 50_000]);
 }
+
+#[test]
+fn an_error_with_no_close_after_it_is_a_close_after_a_grace_period() {
+    // WebKit fires `error` and no `close` for a port it refuses: reconnect anyway.
+    let mut s = Sim::defaults();
+    let sock = s.sock();
+    s.now = 10;
+    s.e.handle_error(s.now, sock);
+    s.drain();
+    s.run_until(3_009);
+    assert_eq!(
+        s.e.phase(),
+        Phase::Connecting,
+        "still waiting for the close"
+    );
+    s.run_until(3_010);
+    assert!(s.events().contains(&&Event::Close {
+        code: CLOSE_ABNORMAL,
+        reason: String::new(),
+        was_clean: false
+    }));
+    assert_eq!(s.e.phase(), Phase::Waiting);
+    assert!(s.log.contains(&(
+        3_010,
+        Action::DropSocket {
+            socket: sock,
+            code: CLOSE_NORMAL,
+            reason: "no close after error"
+        }
+    )));
+    s.run_until(18_010);
+    assert_eq!(s.opens(), vec![0, 18_010]);
+
+    // The close comes (as in Chromium and Firefox): nothing is synthesised.
+    let mut s = Sim::defaults();
+    let sock = s.sock();
+    s.e.handle_error(0, sock);
+    s.now = 5;
+    s.e.handle_close(5, sock, 1006, "", false, None);
+    s.drain();
+    s.run_until(10_000);
+    assert_eq!(
+        s.count(|a| matches!(a, Action::Emit(Event::Close { .. }))),
+        1
+    );
+
+    // Without reconnect the client is a plain socket: it does what the engine does.
+    let mut s = Sim::new(Config {
+        reconnect: false,
+        ..Config::default()
+    });
+    let sock = s.sock();
+    s.e.handle_error(0, sock);
+    s.drain();
+    s.run_until(60_000);
+    assert_eq!(
+        s.count(|a| matches!(a, Action::Emit(Event::Close { .. }))),
+        0
+    );
+}

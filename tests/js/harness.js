@@ -513,6 +513,57 @@ export async function pageCacheScenario(Ctor, base, http, tag, options) {
   return { afterPlainHide, stateCached, openWhileCached: cached.open, reconnectAt: timing.reconnectAt, nextPingAt: timing.nextPingAt, reopenMs, log: seen, maxOpen: after.max_open };
 }
 
+// Issue 11: our heartbeat deadlines land as close to their time as a native timer does,
+// in a page where other clients are busy (echo traffic), measured side by side: each ping's
+// lateness (engine time of the ping − its planned time) and a native setTimeout aimed at the
+// same planned time.
+export async function timerLatenessScenario(Ctor, base) {
+  const busy = [];
+  for (let i = 0; i < 5; i++) busy.push(new Ctor(`${base}/echo`, [], { pingInterval: 0, reconnect: false }));
+  await Promise.all(busy.map((w) => once(w, 'open')));
+  let stop = false;
+  const payload = 'x'.repeat(512);
+  for (const w of busy) {
+    w.onmessage = () => { if (!stop) w.send(payload); };
+    for (let k = 0; k < 4; k++) w.send(payload);
+  }
+  const ws = new Ctor(`${base}/echo`, [], { pingInterval: 700, pongTimeout: 5000 });
+  await once(ws, 'open');
+  const ours = [];
+  const native = [];
+  for (let i = 0; i < 4; i++) {
+    const planned = ws.timing().nextPingAt;
+    const nativeDone = new Promise((resolve) => {
+      setTimeout(() => {
+        native.push(performance.now() - planned);
+        resolve();
+      }, Math.max(0, planned - performance.now()));
+    });
+    await new Promise((resolve) => {
+      const t0 = performance.now();
+      const poll = () => {
+        const t = ws.timing();
+        if (t.lastPingAt !== null && t.lastPingAt >= planned) {
+          ours.push(t.lastPingAt - planned);
+          resolve();
+        } else if (performance.now() - t0 > 5000) {
+          ours.push(NaN);
+          resolve();
+        } else {
+          setTimeout(poll, 5);
+        }
+      };
+      poll();
+    });
+    await nativeDone;
+    await once(ws, 'message', 3000); // the pong; the next ping is planned from it
+  }
+  stop = true;
+  for (const w of busy) w.close();
+  ws.close();
+  return { ours, native, engine: navigator.userAgent };
+}
+
 // statechange sequence for open → user close.
 export async function stateScenario(Ctor, base) {
   const ws = new Ctor(`${base}/echo`, [], { pingInterval: 0 });
@@ -907,6 +958,21 @@ export async function regression(Ctor, base, http, tag, which, SeedCtor) {
         out.refused = await watch(() => new Ctor(url('/echo'), [], plain));
         await sleep(1600); // the server is back for the next test
         return out;
+      }
+      // Issue 11: a reconnecting client on a port the browser refuses reaches `reconnecting`
+      // in every engine (WebKit fires `error` and no `close` there).
+      case 'blocked-port-reconnects': {
+        const ws = new Ctor(`${base.replace(/:\d+$/, '')}:1/`, [], { reconnectDelay: 60000, pingInterval: 0 });
+        const seen = [];
+        for (const ty of ['error', 'close', 'reconnecting']) ws.addEventListener(ty, (e) => seen.push(ty + (ty === 'close' ? `:${e.code}` : '')));
+        try {
+          await once(ws, 'reconnecting', 6000);
+        } catch {
+          // reported by `seen`
+        }
+        const state = ws.state;
+        ws.close();
+        return { seen, state };
       }
       // (diff) 1. A second message listener added after onmessage, once open.
       case 'second-listener': {
