@@ -1283,6 +1283,14 @@ async fn regression_a_blocked_port_still_leads_to_a_reconnect() {
     );
 }
 
+/// Issue 11 (the differential fuzzer in Firefox and WebKit): the target's listeners are
+/// invoked as this engine does — two passes (capture first) or one in registration order.
+#[wasm_bindgen_test]
+async fn regression_target_phase_order_matches_native() {
+    let (n, o) = reg_diff("target-phases").await;
+    assert_eq!(o, n, "ours vs native");
+}
+
 #[wasm_bindgen_test]
 async fn regression_a_second_message_listener_after_onmessage_is_called() {
     let (n, o) = reg_diff("second-listener").await;

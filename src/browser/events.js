@@ -206,6 +206,60 @@ function retarget(st, e) {
   }
 }
 
+// Whether this engine's EventTarget invokes capture listeners before the others at the
+// target (the DOM spec since 2021; WebKit does) or in registration order (Chromium,
+// Firefox: measured), probed once on a private EventTarget.
+let capFirst;
+function captureFirst() {
+  if (capFirst === undefined) {
+    capFirst = false;
+    if (typeof EventTarget === 'function') {
+      const order = [];
+      const t = new EventTarget();
+      t.addEventListener('probe', () => order.push('bubble'));
+      t.addEventListener('probe', () => order.push('capture'), true);
+      t.dispatchEvent(new Event('probe'));
+      capFirst = order[0] === 'capture';
+    }
+  }
+  return capFirst;
+}
+
+// Whether this engine invokes the target's listeners in two passes, capture listeners then
+// the others, each pass with its own snapshot of the list (the DOM spec; Firefox and WebKit
+// do: a non-capture listener added by a capture listener runs in the same dispatch), or in
+// one pass over one snapshot (Chromium). Probed once on a private EventTarget.
+let passes2;
+function twoPasses() {
+  if (passes2 === undefined) {
+    passes2 = false;
+    if (typeof EventTarget === 'function') {
+      const t = new EventTarget();
+      t.addEventListener('probe', () => t.addEventListener('probe', () => { passes2 = true; }), true);
+      t.dispatchEvent(new Event('probe'));
+    }
+  }
+  return passes2;
+}
+
+/** One pass of the two-pass invocation: the listeners of that kind, snapshotted now. */
+function invoke(st, list, e, frame, capture) {
+  for (const l of list.filter((x) => x.capture === capture)) {
+    if (frame.stop) break;
+    if (l.removed) continue;
+    if (l.once) removeEntry(st, l);
+    call(st, l, e, frame);
+  }
+}
+
+/** A snapshot of `list` with the capture listeners first (each group in order). */
+function byPhase(list) {
+  const out = [];
+  for (const l of list) if (l.capture) out.push(l);
+  for (const l of list) if (!l.capture) out.push(l);
+  return out;
+}
+
 // Events whose propagation was stopped during one of our dispatches (for stopFlagPersists).
 const stoppedByUs = new WeakSet();
 
@@ -263,6 +317,22 @@ function clampU16(n) {
   return f;
 }
 
+// How this engine reports a non-callable handleEvent: a TypeError (Firefox) or an error
+// event without an error object (WebKit: `{ message }` here), as the probe saw it.
+let badHandleEventError = null;
+
+function reportBadHandleEvent(fresh) {
+  // WebKit reports it without an error object when the socket itself fired the event
+  // (measured by the differential fuzzer); otherwise as the probe saw it.
+  const noObject = badHandleEventError !== null || (WEBKIT && fresh);
+  if (noObject && typeof ErrorEvent === 'function' && typeof dispatchEvent === 'function') {
+    const message = badHandleEventError?.message ?? "TypeError: Property 'handleEvent' is not callable.";
+    dispatchEvent(new ErrorEvent('error', { message, error: null, cancelable: true }));
+    return;
+  }
+  report(new TypeError("Property 'handleEvent' is not callable."));
+}
+
 // What this engine's own EventTarget does with a listener object whose handleEvent is not
 // callable, probed once on a private EventTarget (the probe's report is swallowed), when
 // the class is first installed.
@@ -274,6 +344,7 @@ function badHandleEventReported() {
     if (typeof g.addEventListener === 'function' && typeof EventTarget === 'function') {
       const seen = (ev) => {
         badHandleEvent = true;
+        badHandleEventError = ev.error === null || ev.error === undefined ? { message: ev.message } : null;
         ev.preventDefault();
         ev.stopImmediatePropagation();
       };
@@ -321,7 +392,7 @@ function call(st, l, e, frame) {
       // TypeError where this engine's own EventTarget reports it (Firefox does, Chromium
       // does not: measured, see badHandleEventReported).
       if (typeof h === 'function') h.call(cb, e);
-      else if (badHandleEventReported()) throw new TypeError("Property 'handleEvent' is not callable.");
+      else if (badHandleEventReported()) reportBadHandleEvent(frame.fresh);
     }
     // An onX set to a non-callable object is kept but never called (as natively).
   } catch (err) {
@@ -340,16 +411,23 @@ function dispatch(st, e, fresh, type) {
   // probed (stopFlagPersists). (`fresh`: the socket's own new event.)
   if (!fresh && e.cancelBubble && (stopFlagPersists() || !stoppedByUs.has(e))) return;
   let frame = st.stack[st.depth];
-  if (frame === undefined) st.stack.push((frame = { e: null, stop: false, passive: false }));
+  if (frame === undefined) st.stack.push((frame = { e: null, stop: false, passive: false, fresh: false }));
   frame.e = e;
   frame.stop = false;
   frame.passive = false;
+  frame.fresh = fresh;
   st.depth++;
   try {
     if (list.length === 1 && !list[0].once) {
-      call(st, list[0], e, frame);
+      const only = list[0];
+      call(st, only, e, frame);
+      // Two passes at the target: listeners a capture listener added run in the second.
+      if (only.capture && list.length > 1 && !frame.stop && twoPasses()) invoke(st, list, e, frame, false);
+    } else if (twoPasses()) {
+      invoke(st, list, e, frame, true);
+      if (!frame.stop) invoke(st, list, e, frame, false);
     } else {
-      for (const l of list.slice()) {
+      for (const l of captureFirst() ? byPhase(list) : list.slice()) {
         if (frame.stop) break;
         if (l.removed) continue;
         if (l.once) removeEntry(st, l);
@@ -577,6 +655,8 @@ export function installPrototype(proto) {
   // swallows its own report with a capture listener on the global).
   badHandleEventReported();
   stopFlagPersists();
+  captureFirst();
+  twoPasses();
   if (typeof EventTarget === 'function' && Object.getPrototypeOf(proto) === Object.prototype) {
     Object.setPrototypeOf(proto, EventTarget.prototype);
   }
@@ -673,6 +753,9 @@ export function installPrototype(proto) {
       if (GECKO) {
         // WebIDL, as Gecko: an undefined code is absent; a present one is [Clamp]ed.
         if (code !== undefined) code = clampU16(+code);
+      } else if (WEBKIT && code === undefined) {
+        // As WebKit: without a code the reason is ignored (not even length-checked).
+        reason = undefined;
       } else if (BLINK && code === undefined && reason !== undefined) {
         // As Blink's binding: trailing undefined arguments are dropped, and a code left
         // undefined before a reason is converted, to 0 (InvalidAccessError).

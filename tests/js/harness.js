@@ -974,6 +974,27 @@ export async function regression(Ctor, base, http, tag, which, SeedCtor) {
         ws.close();
         return { seen, state };
       }
+      // (diff) Issue 11, found by the differential fuzzer in Firefox and WebKit: at the
+      // target they invoke capture listeners first, in a pass of their own, so a listener a
+      // capture listener adds runs in the same dispatch; Chromium makes one pass in order.
+      case 'target-phases': {
+        const ws = new Ctor(url('/echo'), [], plain);
+        const order = [];
+        ws.addEventListener('x', () => order.push('bubble'));
+        ws.addEventListener('x', () => {
+          order.push('capture');
+          ws.addEventListener('x', () => order.push('added-by-capture'));
+        }, true);
+        ws.dispatchEvent(new Event('x'));
+        const single = [];
+        ws.addEventListener('y', () => {
+          single.push('only-capture');
+          ws.addEventListener('y', () => single.push('added'));
+        }, { capture: true });
+        ws.dispatchEvent(new Event('y'));
+        ws.close();
+        return { order, single };
+      }
       // (diff) 1. A second message listener added after onmessage, once open.
       case 'second-listener': {
         const out = {};

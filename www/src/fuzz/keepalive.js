@@ -495,7 +495,9 @@ async function runProgram(p, env) {
   observeNativeSockets(null);
   onUncaught(null);
   const liveAfter = await collect(RWS, liveBefore, 800);
-  if (liveAfter > liveBefore) violate('liveClients leak', `liveClients is ${liveAfter} after closing everything and gc(), ${liveBefore} before the program`);
+  // Only where the page can force a collection (Chromium with --expose-gc): elsewhere a
+  // closed client is freed whenever the engine's GC runs, which a test cannot wait for.
+  if (typeof gc === 'function' && liveAfter > liveBefore) violate('liveClients leak', `liveClients is ${liveAfter} after closing everything and gc(), ${liveBefore} before the program`);
   return { violations, log, counts };
 }
 

@@ -1,0 +1,66 @@
+// The randomized layer in Firefox and WebKit (tests/e2e/fuzz.mjs runs it in Chromium):
+// the differential fuzzer (native WebSocket vs native, then vs ResilientWebSocket, in the
+// same page of that engine) and the keep-alive fuzzer, on www/fuzz.html, against the test
+// server. Firefox is driven by puppeteer-core (WebDriver BiDi), WebKitGTK by its WebDriver
+// (tests/support/engines.mjs); run under Xvfb for WebKit:
+//
+//   RWS_STATIC_DIR=www/dist xvfb-run -a scripts/with-server node --test tests/e2e/engines.mjs
+//
+// RWS_FUZZ_SEED as in fuzz.mjs; RWS_ENGINES=firefox,webkit picks the engines.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { firefoxPage, webkitPage } from '../support/engines.mjs';
+
+const HTTP = process.env.RWS_TEST_HTTP;
+const OUT_DIR = fileURLToPath(new URL('../../test-output/fuzz/', import.meta.url));
+const SEED = process.env.RWS_FUZZ_SEED ? Number(process.env.RWS_FUZZ_SEED) | 0 : 20261202;
+const ENGINES = (process.env.RWS_ENGINES || 'firefox,webkit').split(',').filter(Boolean);
+const PAGES = { firefox: firefoxPage, webkit: webkitPage };
+// Smaller than Chromium's budgets (fuzz.mjs): every engine adds to the test run's time.
+const BUDGET = {
+  'native-native': { numRuns: 80, timeBudgetMs: 8000, shrinkBudgetMs: 5000 },
+  'native-ours': { numRuns: 250, timeBudgetMs: 20000, shrinkBudgetMs: 5000 },
+  keepalive: { numRuns: 20, timeBudgetMs: 25000, shrinkBudgetMs: 10000 },
+};
+
+function describe(d) {
+  const lines = [`  ${d.signature}`];
+  if (d.program) lines.push(String(d.program).split('\n').map((l) => `    ${l}`).join('\n'));
+  if (d.native !== undefined) {
+    lines.push(`    native: ${JSON.stringify(Array.isArray(d.native) ? d.native.slice(-4) : d.native)}`);
+    const other = d.ours ?? d.native2;
+    lines.push(`    other:  ${JSON.stringify(Array.isArray(other) ? other.slice(-4) : other)}`);
+  }
+  return lines.join('\n');
+}
+
+for (const engine of ENGINES) {
+  test(`${engine}: differential and keep-alive fuzz (seed ${SEED})`, { timeout: 240000 }, async (t) => {
+    assert.ok(HTTP, 'RWS_TEST_HTTP is not set: run under RWS_STATIC_DIR=www/dist scripts/with-server');
+    await mkdir(OUT_DIR, { recursive: true });
+    const page = await PAGES[engine](`${HTTP}/fuzz.html`, () => window.fuzzReady === true);
+    try {
+      const base = HTTP.replace(/^http/, 'ws');
+      for (const compare of ['native-native', 'native-ours']) {
+        const t0 = Date.now();
+        const r = await page.evaluate((o) => window.runDifferential(o), { seed: SEED, base, http: HTTP, compare, ...BUDGET[compare] });
+        const file = `${OUT_DIR}${engine}-differential-${compare}-${SEED >>> 0}.json`;
+        await writeFile(file, JSON.stringify(r, null, 2));
+        t.diagnostic(`${engine} ${compare}: ${r.numRuns} programs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        assert.ok(r.ok, `${engine} ${compare}: ${r.error ?? ''} ${(r.divergences || []).length} divergence(s) (report: ${file})\n${(r.divergences || []).map(describe).join('\n\n')}`);
+        assert.ok(r.numRuns > 0, 'no program ran');
+      }
+      const t0 = Date.now();
+      const k = await page.evaluate((o) => window.runKeepAlive(o), { seed: SEED, base, http: HTTP, ...BUDGET.keepalive });
+      const file = `${OUT_DIR}${engine}-keepalive-${SEED >>> 0}.json`;
+      await writeFile(file, JSON.stringify(k, null, 2));
+      t.diagnostic(`${engine} keep-alive: ${k.numRuns} programs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      assert.ok(k.ok, `${engine} keep-alive: ${k.error ?? ''} ${JSON.stringify((k.findings || []).map((f) => ({ kinds: f.kinds, program: f.shrunkProgram, violations: f.violations })), null, 2)} (report: ${file})`);
+      assert.ok(k.numRuns > 0, 'no program ran');
+    } finally {
+      await page.close();
+    }
+  });
+}
