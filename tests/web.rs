@@ -966,10 +966,11 @@ async fn heartbeat_deadlines_are_as_punctual_as_a_native_timer() {
     assert_eq!(ours.len(), 4, "{}", json(&r));
     let worst_native = native.iter().cloned().fold(0.0_f64, f64::max);
     for late in &ours {
-        // The engine's clock is whole milliseconds (floored): up to 1 ms apart from the
-        // native measurement, plus 15 ms for the two timers' tasks running one after the other.
+        // The engine's clock is whole milliseconds (floored), and the two timers' tasks run
+        // one after the other between the busy clients' message tasks: a 50 ms margin (the
+        // lateness the issue reported was 200–1200 ms).
         assert!(
-            late.is_finite() && *late <= worst_native + 16.0,
+            late.is_finite() && *late <= worst_native + 50.0,
             "ours {ours:?} vs native {native:?}"
         );
     }
