@@ -1,4 +1,5 @@
-// The randomized layer in Firefox and WebKit (tests/e2e/fuzz.mjs runs it in Chromium):
+// The randomized layer in Firefox and WebKit (tests/e2e/fuzz.mjs runs it in Chromium), and
+// a client in dedicated and shared workers there (run.mjs does that in Chromium):
 // the differential fuzzer (native WebSocket vs native, then vs ResilientWebSocket, in the
 // same page of that engine) and the keep-alive fuzzer, on www/fuzz.html, against the test
 // server. Firefox is driven by puppeteer-core (WebDriver BiDi), WebKitGTK by its WebDriver
@@ -59,6 +60,44 @@ for (const engine of ENGINES) {
       t.diagnostic(`${engine} keep-alive: ${k.numRuns} programs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       assert.ok(k.ok, `${engine} keep-alive: ${k.error ?? ''} ${JSON.stringify((k.findings || []).map((f) => ({ kinds: f.kinds, program: f.shrunkProgram, violations: f.violations })), null, 2)} (report: ${file})`);
       assert.ok(k.numRuns > 0, 'no program ran');
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+for (const engine of ENGINES) {
+  test(`${engine}: a client in a dedicated and in a shared worker (open, echo, drop, reconnect)`, { timeout: 60000 }, async (t) => {
+    const page = await PAGES[engine](`${HTTP}/bare.html`, () => window.rwsReady === true);
+    try {
+      for (const kind of ['dedicated', 'shared']) {
+        const tag = `engines-worker-${engine}-${kind}-${process.pid}`;
+        await page.evaluate((a) => window.startWorker(a.kind, a.url), { kind, url: `${HTTP.replace('http', 'ws')}/echo?tag=${tag}` });
+        const log = () => page.evaluate((k) => (window.workerLog[k] && window.workerLog[k].log) || [], kind);
+        const until = async (what, pred) => {
+          const t0 = Date.now();
+          for (;;) {
+            const l = await log();
+            if (pred(l)) return l;
+            if (Date.now() - t0 > 10000) assert.fail(`${engine} ${kind}: timed out waiting for ${what}: ${JSON.stringify(l)}`);
+            await sleep(100);
+          }
+        };
+        await until('open', (l) => l.includes('open'));
+        await page.evaluate((k) => { window.workers[k].postMessage({ send: `hi from a ${k} worker` }); }, kind);
+        await until('echo', (l) => l.includes(`message:hi from a ${kind} worker`));
+        await until('a pong', (l) => l.includes('pong'));
+        await fetch(`${HTTP}/control/drop-all`);
+        const l = await until('reconnect', (x) => x.includes('reconnect'));
+        t.diagnostic(`${engine} ${kind}: ${JSON.stringify(l.filter((x) => x !== 'pong'))}`);
+        assert.equal(l[0], 'global:no-window');
+        assert.ok(!l.includes('heartbeat-timeout'));
+        await page.evaluate((k) => { window.workers[k].postMessage({ close: true }); }, kind);
+        const stats = await (await fetch(`${HTTP}/control/stats?tag=${tag}`)).json();
+        assert.equal(stats.max_open, 1);
+      }
     } finally {
       await page.close();
     }
