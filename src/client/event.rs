@@ -26,7 +26,8 @@ impl Message {
     /// #[derive(serde::Deserialize)]
     /// struct Tick { price: f64 }
     /// let m = Message::Text(r#"{"price": 1.5}"#.into());
-    /// let tick: Tick = m.json().unwrap();
+    /// let tick: Tick = m.json()?;
+    /// # Ok::<(), resilient_ws::Error>(())
     /// ```
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
         let text = match self {

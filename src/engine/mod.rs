@@ -606,20 +606,7 @@ impl<P> Engine<P> {
             if now >= d && matches!(self.phase, Phase::Connecting | Phase::Open) {
                 // An `error` with no `close` after it: the socket is given up as closed.
                 self.error_deadline = None;
-                if let Some(socket) = self.socket.take() {
-                    self.created = false;
-                    self.io.push_back(Io::DropSocket {
-                        socket,
-                        code: CLOSE_NORMAL,
-                        reason: "no close after error",
-                    });
-                    self.emit(Event::Close {
-                        code: CLOSE_ABNORMAL,
-                        reason: String::new(),
-                        was_clean: false,
-                    });
-                    self.after_close(now, true);
-                }
+                self.give_up(now, "no close after error", true);
                 return;
             }
         }
@@ -665,19 +652,7 @@ impl<P> Engine<P> {
                 }
                 // The peer never answered the closing handshake: stop waiting for it.
                 self.close_deadline = None;
-                if let Some(socket) = self.socket.take() {
-                    self.io.push_back(Io::DropSocket {
-                        socket,
-                        code: CLOSE_NORMAL,
-                        reason: "close timeout",
-                    });
-                }
-                self.emit(Event::Close {
-                    code: CLOSE_ABNORMAL,
-                    reason: String::new(),
-                    was_clean: false,
-                });
-                self.after_close(now, false);
+                self.give_up(now, "close timeout", false);
             }
             Phase::Waiting => {
                 let Some(at) = self.reconnect_at else { return };
@@ -704,6 +679,25 @@ impl<P> Engine<P> {
     /// A frozen page is reported by [`Engine::resume`], which re-arms the deadline.
     fn stalled(&self, now: Millis, deadline: Millis) -> bool {
         self.visible && now - deadline > config::STALL_THRESHOLD_MS
+    }
+
+    /// Gives the socket up without its close event ever coming: it is dropped (1000 on the
+    /// wire) and reported closed abnormally (1006), then `retry` says whether the reconnect
+    /// policy applies.
+    fn give_up(&mut self, now: Millis, reason: &'static str, retry: bool) {
+        if let Some(socket) = self.socket.take() {
+            self.io.push_back(Io::DropSocket {
+                socket,
+                code: CLOSE_NORMAL,
+                reason,
+            });
+        }
+        self.emit(Event::Close {
+            code: CLOSE_ABNORMAL,
+            reason: String::new(),
+            was_clean: false,
+        });
+        self.after_close(now, retry);
     }
 
     fn ping(&mut self, now: Millis) {
