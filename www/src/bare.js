@@ -1,7 +1,6 @@
 // Loads the package and exposes it to tests driving the page (tests/e2e).
-import init, { ResilientWebSocket, websocketClass } from '../../pkg/resilient_ws.js';
+import { ResilientWebSocket, websocketClass } from 'resilient-ws';
 
-await init();
 window.rws = { ResilientWebSocket, websocketClass };
 window.rwsReady = true;
 

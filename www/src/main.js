@@ -1,10 +1,10 @@
 import { createApp } from 'vue';
-import init from '../../pkg/resilient_ws.js';
+// The package loads its WebAssembly module itself (a top-level await in 'resilient-ws').
+import 'resilient-ws';
 import App from './App.vue';
 import './style.css';
 
 try {
-  await init();
   createApp(App).mount('#app');
 } catch (e) {
   document.querySelector('#app').innerHTML = '<p id="fatal"></p>';

@@ -2,7 +2,9 @@
 // where there is no `window` — no visibility, online/offline from `self`).
 // Messages from the page: { url } starts a client; { send } sends; { close } closes.
 // The worker reports every event to the page as { log: [...] }.
-import init, { ResilientWebSocket } from '../../pkg/resilient_ws.js';
+// 'resilient-ws/manual': the explicit init(), so that the worker's message handlers are
+// installed at once (a shared worker's `connect` must not wait for the wasm to load).
+import init, { ResilientWebSocket } from 'resilient-ws/manual';
 
 const ready = init();
 let ws = null;

@@ -6,9 +6,7 @@
 import { toJsonable } from './common.js';
 import { runDifferential, runDifferentialProgram } from './differential.js';
 import { runKeepAlive } from './keepalive.js';
-import init, { ResilientWebSocket } from '../../../pkg/resilient_ws.js';
-
-await init();
+import { ResilientWebSocket } from 'resilient-ws';
 
 const status = document.getElementById('status');
 const wrap = (name, run) => async (opts = {}) => {

@@ -1,17 +1,28 @@
-// useResilientWebSocket(urlOrOptions): one shared ResilientWebSocket per key
-// (ResilientWebSocket.getInstance), seen through reactive refs. Components
-// that pass the same URL/key share the socket; each registers its own
-// listeners on mount and removes them on unmount. Call after `await init()`.
+// useResilientWebSocket(urlOrOptions, { dispose }): one shared ResilientWebSocket per key
+// (ResilientWebSocket.getInstance), seen through reactive refs. Components that pass the
+// same URL/key share the socket; each adds its own listeners on mount and removes them on
+// unmount. With `{ dispose: true }` the shared client is closed and forgotten when the last
+// component using it (with that option) unmounts.
 import { onBeforeUnmount, onMounted, ref, shallowRef } from 'vue';
-import { ResilientWebSocket } from '../../pkg/resilient_ws.js';
+import { ResilientWebSocket } from './index.js';
 
 const MAX_MESSAGES = 50;
+
+// client -> how many mounted components use it (only counted with `dispose: true`).
+const users = new Map();
 
 const show = (data) =>
   typeof data === 'string' ? data : `[binary ${data.size ?? data.byteLength} B]`;
 
-export function useResilientWebSocket(urlOrOptions) {
-  const client = ResilientWebSocket.getInstance(urlOrOptions);
+const keyOf = (urlOrOptions) =>
+  typeof urlOrOptions === 'string' || urlOrOptions instanceof URL
+    ? String(urlOrOptions)
+    : (urlOrOptions.key ?? urlOrOptions.url);
+
+export function useResilientWebSocket(urlOrOptions, { dispose = false } = {}) {
+  const client = ResilientWebSocket.getInstance(
+    urlOrOptions instanceof URL ? String(urlOrOptions) : urlOrOptions,
+  );
   const state = ref(client.state);
   const readyState = ref(client.readyState);
   // Newest first: { dir: 'in' | 'out', data, at (Date), queued? }.
@@ -33,10 +44,19 @@ export function useResilientWebSocket(urlOrOptions) {
 
   onMounted(() => {
     for (const [type, fn] of Object.entries(listeners)) client.addEventListener(type, fn);
+    if (dispose) users.set(client, (users.get(client) ?? 0) + 1);
     sync();
   });
   onBeforeUnmount(() => {
     for (const [type, fn] of Object.entries(listeners)) client.removeEventListener(type, fn);
+    if (!dispose) return;
+    const left = (users.get(client) ?? 1) - 1;
+    if (left > 0) {
+      users.set(client, left);
+    } else {
+      users.delete(client);
+      ResilientWebSocket.disposeInstance(keyOf(urlOrOptions));
+    }
   });
 
   function send(data) {

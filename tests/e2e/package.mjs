@@ -1,0 +1,188 @@
+// The npm package as users meet it (issue 16): the tarball that scripts/package packs is
+// installed into fresh throwaway apps (tests/package-apps/*, copied to a temp directory)
+// with npm, dependencies from the registry, then each app is built and run against the
+// test server: Vite + Vue 3 (`resilient-ws/vue`, built and dev server), webpack 5 (no
+// config), and a Node ESM script.
+// Run: scripts/package && scripts/with-server node --test tests/e2e/package.mjs
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const APPS = join(ROOT, 'tests/package-apps');
+const WS = process.env.RWS_TEST_SERVER;
+const HTTP = process.env.RWS_TEST_HTTP;
+assert.ok(WS && HTTP, 'run under scripts/with-server (RWS_TEST_SERVER)');
+
+let work;
+let tarball;
+let browser;
+
+/** Runs a command; resolves with its output, rejects (with the output) on failure. */
+function run(cmd, args, cwd, { timeout = 300000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')} (in ${cwd}) exited ${code ?? signal}:\n${out}`));
+    });
+  });
+}
+
+/** Copies tests/package-apps/NAME to the temp directory and installs the tarball into it. */
+async function makeApp(name) {
+  const dir = join(work, name);
+  await cp(join(APPS, name), dir, { recursive: true });
+  // What the README says: npm install <the tarball> (then `npm install resilient-ws` once published).
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], dir);
+  const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+  assert.match(pkg.dependencies['resilient-ws'], /^file:.*resilient-ws-.*\.tgz$/);
+  return dir;
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+
+/** Serves `dir` over HTTP on a free port; resolves with its base URL and a close(). */
+async function serve(dir) {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^([/\\])+/, '');
+    if (path === 'favicon.ico') return res.writeHead(204).end();
+    const file = join(dir, path === '' ? 'index.html' : path);
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** The test server's connection counters for `tag`. */
+async function stats(tag) {
+  return (await fetch(`${HTTP}/control/stats?tag=${encodeURIComponent(tag)}`)).json();
+}
+
+/** Opens `url` in Chromium and waits until `selector`'s text is `want`; page errors fail. */
+async function expectText(url, selector, want, then = async () => {}) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  // Failed loads are reported by URL (the console only says "404"); a missing favicon is fine.
+  page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && errors.push(`${r.status()} ${r.url()}`));
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+  try {
+    await page.goto(url);
+    await page
+      .waitForFunction(([sel, w]) => document.querySelector(sel)?.textContent.trim() === w, [selector, want], { timeout: 15000 })
+      .catch(async () => {
+        const html = await page.content().catch(() => '?');
+        assert.fail(`${url}: ${selector} never showed ${JSON.stringify(want)}; errors: ${errors.join(' | ')}; page: ${html.slice(0, 500)}`);
+      });
+    await then(page);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+}
+
+before(async () => {
+  const dir = join(ROOT, 'target/npm');
+  const tgz = (await readdir(dir).catch(() => [])).filter((f) => /^resilient-ws-.*\.tgz$/.test(f));
+  assert.equal(tgz.length, 1, `one tarball in target/npm (run scripts/package): ${tgz}`);
+  tarball = join(dir, tgz[0]);
+  work = await mkdtemp(join(tmpdir(), 'rws-package-'));
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+test('the tarball: entries, types, and only what it should ship', async () => {
+  const list = (await run('tar', ['-tzf', tarball], ROOT)).trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
+  for (const f of ['package.json', 'index.js', 'index.d.ts', 'node.js', 'vue.js', 'vue.d.ts', 'resilient_ws.js', 'resilient_ws.d.ts', 'resilient_ws_bg.wasm', 'README.md', 'CHANGELOG.md']) {
+    assert.ok(list.includes(f), `${f} in the tarball: ${list}`);
+  }
+  assert.ok(list.every((f) => !/\.(rs|toml|mjs)$|^src\/|^tests\//.test(f)), `no sources or tests: ${list}`);
+  const manifest = JSON.parse(await readFile(join(ROOT, 'npm/package.json'), 'utf8'));
+  assert.equal(manifest.name, 'resilient-ws');
+  assert.equal(manifest.license, 'MIT OR Apache-2.0');
+  assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'default']);
+  assert.equal(manifest.peerDependenciesMeta.vue.optional, true);
+});
+
+test('Vite + Vue 3: resilient-ws/vue, vite build, served, echoes', { timeout: 400000 }, async (t) => {
+  const dir = await makeApp('vite-vue');
+  // The app adds nothing to its Vite config for us (vite.config.js has only the Vue plugin).
+  await run('npx', ['--no-install', 'vite', 'build'], dir);
+  const site = await serve(join(dir, 'dist'));
+  const tag = `pkg-vite-${process.pid}-${Date.now().toString(36)}`;
+  try {
+    await expectText(`${site.url}/?ws=${encodeURIComponent(`${WS}/echo?tag=${tag}`)}`, '#echo', 'hello from vite', async (page) => {
+      assert.equal((await stats(tag)).open, 1);
+      // { dispose: true }: the last component using the client unmounts -> the socket closes.
+      await page.evaluate(() => window.unmountApp());
+      const deadline = Date.now() + 5000;
+      while ((await stats(tag)).open !== 0) {
+        assert.ok(Date.now() < deadline, `the disposed client's socket is still open: ${JSON.stringify(await stats(tag))}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal((await stats(tag)).accepted, 1, 'disposed, not reconnected');
+    });
+  } finally {
+    await site.close();
+  }
+  await t.test('the Vite dev server too (dependency pre-bundling)', async () => {
+    const port = 20000 + (process.pid % 20000);
+    const dev = spawn('npx', ['--no-install', 'vite', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: dir, detached: true });
+    let out = '';
+    dev.stdout.on('data', (d) => (out += d));
+    dev.stderr.on('data', (d) => (out += d));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 30000;
+      while (!(await fetch(base).then((r) => r.ok).catch(() => false))) {
+        assert.ok(Date.now() < deadline, `vite dev did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await expectText(`${base}/?ws=${encodeURIComponent(`${WS}/echo`)}`, '#echo', 'hello from vite');
+    } finally {
+      try {
+        process.kill(-dev.pid, 'SIGTERM');
+      } catch {}
+    }
+  });
+});
+
+test('webpack 5 (no config): imports resilient-ws, builds, echoes', { timeout: 400000 }, async () => {
+  const dir = await makeApp('webpack');
+  await run('npx', ['--no-install', 'webpack', '--mode', 'production'], dir);
+  const site = await serve(dir);
+  try {
+    await expectText(`${site.url}/index.html?ws=${encodeURIComponent(`${WS}/echo`)}`, 'body', 'hello from webpack');
+  } finally {
+    await site.close();
+  }
+});
+
+test('Node ESM: imports resilient-ws, echoes with ws as the WebSocket, exits after close', { timeout: 300000 }, async () => {
+  const dir = await makeApp('node');
+  const out = await run(process.execPath, ['index.js', `${WS}/echo`], dir, { timeout: 15000 });
+  assert.equal(out.trim(), 'hello from node');
+});
