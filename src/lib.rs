@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod engine;
+pub mod shared;
 pub mod text;
 pub mod validate;
 

@@ -1,0 +1,722 @@
+//! One connection for all tabs: the sans-IO coordinator of a `shared` client.
+//!
+//! Every same-origin tab (or worker) that opens a shared client with the same key runs one
+//! [`Coordinator`]. They elect a leader with an exclusive Web Lock (the shell's I/O: the
+//! [`Action::RequestLock`] / [`Action::ReleaseLock`] actions and the
+//! [`Coordinator::handle_lock_acquired`] / [`Coordinator::handle_lock_lost`] inputs) and talk
+//! over a `BroadcastChannel` ([`Msg`], plain versioned data). The leader's tab owns the real
+//! socket and the [`crate::engine::Engine`]; the others mirror it. Every decision lives
+//! here, tested on a simulated clock: who leads, when a silent leader is taken over, which
+//! sends are unconfirmed and go again, what the local client sees when the leader changes.
+//!
+//! Guarantees:
+//! - a follower's `send` is written by a leader at least once, in the follower's order: it
+//!   stays unconfirmed until the leader acknowledges (after writing it to its socket) and is
+//!   sent again to every new leader; a leader writes a follower's `seq` at most once, and
+//!   every tab learns the leaders' acknowledgements, so a new leader skips what the old one
+//!   confirmed. A duplicate needs a leader that wrote and died before its acknowledgement
+//!   reached the channel (a crash inside that one task).
+//! - a leader that could not beat for `leader_timeout` (a frozen or stalled tab) steps
+//!   down before it handles anything else, so a thawed leader never writes again.
+//! - one follower takes over a silent leader (the lowest id among the live followers; the
+//!   next one a beat later if it does not), and it connects at once.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::engine::{Event, Millis, Phase};
+
+/// Identifies one participant (a client in a tab). Random, below 2^53 (a JS number).
+pub type TabId = u64;
+
+/// The version of the [`Msg`] format; messages of another version are ignored.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Timing of the coordination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharedConfig {
+    /// The leader beats (and followers say they are alive) this often.
+    pub beat_interval: Millis,
+    /// A leader unheard of for this long is taken over; a leader that could not beat for
+    /// this long steps down.
+    pub leader_timeout: Millis,
+}
+
+impl Default for SharedConfig {
+    fn default() -> Self {
+        SharedConfig {
+            beat_interval: 1000,
+            leader_timeout: 5000,
+        }
+    }
+}
+
+/// What the leader's socket looks like, in every beat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The leader's phase.
+    pub phase: Phase,
+    /// The subprotocol of the open socket.
+    pub protocol: String,
+    /// The extensions of the open socket.
+    pub extensions: String,
+    /// The socket's URL.
+    pub url: String,
+}
+
+impl Snapshot {
+    fn new(phase: Phase) -> Self {
+        Snapshot {
+            phase,
+            protocol: String::new(),
+            extensions: String::new(),
+            url: String::new(),
+        }
+    }
+}
+
+/// A message on the channel (`P`: the payload type, a `JsValue` in the browser).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg<P> {
+    /// A participant joined, or is still alive (every beat interval).
+    Hello {
+        /// Who.
+        from: TabId,
+    },
+    /// The leader is alive; its socket's state.
+    Beat {
+        /// The leader.
+        from: TabId,
+        /// Its term: each new leader takes the highest seen plus one.
+        epoch: u64,
+        /// Its socket.
+        snapshot: Snapshot,
+    },
+    /// A follower's send, for the leader to write.
+    Send {
+        /// The follower.
+        from: TabId,
+        /// Its sequence number (1, 2, … per follower).
+        seq: u64,
+        /// The data.
+        data: P,
+    },
+    /// The leader wrote every send of `to` up to `seq` to its socket.
+    Ack {
+        /// The follower.
+        to: TabId,
+        /// The highest sequence number written.
+        seq: u64,
+    },
+    /// An event of the leader's client (never `QueueOverflow`: that is the leader's own).
+    Event {
+        /// The leader.
+        from: TabId,
+        /// The event.
+        event: Event<P>,
+    },
+    /// A message from the server, as the leader's socket received it.
+    Message {
+        /// The leader.
+        from: TabId,
+        /// The data.
+        data: P,
+    },
+    /// A participant closed its client.
+    Leave {
+        /// Who.
+        from: TabId,
+    },
+}
+
+/// I/O for the shell and events for the local client, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action<P> {
+    /// Post this on the channel.
+    Post(Msg<P>),
+    /// Ask for the leader lock; `steal` takes it from a holder that stopped beating (the
+    /// shell withdraws its queued request first).
+    RequestLock {
+        /// Take it from the holder.
+        steal: bool,
+    },
+    /// Release the lock (or withdraw the queued request).
+    ReleaseLock,
+    /// This tab leads now: connect the socket at once.
+    Lead,
+    /// This tab stopped leading: drop the socket without telling the local client (the
+    /// coordinator does), and hand what the engine still queues to [`Coordinator::send`].
+    Resign,
+    /// Send through the own engine: a follower's send (only while the socket is open, so
+    /// it is written at once and acknowledged), or this tab's own unconfirmed sends when it
+    /// starts leading (queued by the engine until the socket opens).
+    Write(P),
+    /// Deliver this event to the local client.
+    Deliver(Event<P>),
+    /// Deliver this server message to the local client.
+    DeliverMessage(P),
+}
+
+/// The participant's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Not started, or closed by the user.
+    Detached,
+    /// Waiting for the lock, following the leader if one beats.
+    Follower,
+    /// Holding the lock and the socket.
+    Leader,
+    /// Closed by the user while leading: the socket closes, then the lock goes.
+    Leaving,
+}
+
+/// The coordinator of one shared client.
+#[derive(Debug)]
+pub struct Coordinator<P> {
+    cfg: SharedConfig,
+    me: TabId,
+    role: Role,
+    /// The highest epoch seen (own included).
+    epoch: u64,
+    /// The leader followed, when one is known.
+    leader: Option<TabId>,
+    leader_seen: Millis,
+    /// The last snapshot of the leader (own, while leading).
+    snapshot: Snapshot,
+    /// What the local client sees (its `state`).
+    view: Phase,
+    /// Participants heard from, with the time.
+    members: BTreeMap<TabId, Millis>,
+    /// Own sends not acknowledged yet, in order.
+    unacked: VecDeque<(u64, P)>,
+    next_seq: u64,
+    /// The highest seq of each follower written by a leader (own acks and those heard).
+    written: BTreeMap<TabId, u64>,
+    /// While leading without an open socket: follower sends to write on open.
+    pending: VecDeque<(TabId, u64, P)>,
+    /// Leading: the socket is open.
+    socket_open: bool,
+    /// Own last tick (beat or hello), to tell a late timer from a silent leader.
+    last_tick: Millis,
+    stealing: bool,
+    out: VecDeque<Action<P>>,
+}
+
+impl<P: Clone> Coordinator<P> {
+    /// A detached coordinator with id `me`.
+    pub fn new(cfg: SharedConfig, me: TabId) -> Self {
+        Coordinator {
+            cfg,
+            me,
+            role: Role::Detached,
+            epoch: 0,
+            leader: None,
+            leader_seen: 0,
+            snapshot: Snapshot::new(Phase::Connecting),
+            view: Phase::Idle,
+            members: BTreeMap::new(),
+            unacked: VecDeque::new(),
+            next_seq: 0,
+            written: BTreeMap::new(),
+            pending: VecDeque::new(),
+            socket_open: false,
+            last_tick: 0,
+            stealing: false,
+            out: VecDeque::new(),
+        }
+    }
+
+    /// This participant's id.
+    pub fn id(&self) -> TabId {
+        self.me
+    }
+
+    /// The role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether this tab owns the socket (leading, or closing it after the user's close).
+    pub fn owns_socket(&self) -> bool {
+        matches!(self.role, Role::Leader | Role::Leaving)
+    }
+
+    /// The leader followed (own id while leading).
+    pub fn leader(&self) -> Option<TabId> {
+        if self.owns_socket() {
+            Some(self.me)
+        } else {
+            self.leader
+        }
+    }
+
+    /// What the local client's `state` is.
+    pub fn view(&self) -> Phase {
+        self.view
+    }
+
+    /// The leader's socket as last seen (own while leading).
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// How many own sends wait for a leader's acknowledgement.
+    pub fn unacked(&self) -> usize {
+        self.unacked.len()
+    }
+
+    /// The participants heard from within `leader_timeout` (this one included).
+    pub fn live_members(&self, now: Millis) -> usize {
+        let others = self
+            .members
+            .iter()
+            .filter(|(id, at)| **id != self.me && self.fresh(**at, now))
+            .count();
+        others + usize::from(self.role != Role::Detached)
+    }
+
+    /// The next action, I/O and local events in the order they arose.
+    pub fn poll(&mut self) -> Option<Action<P>> {
+        self.out.pop_front()
+    }
+
+    /// When [`Coordinator::handle_timeout`] is due.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        match self.role {
+            Role::Detached => None,
+            _ => Some(self.last_tick.saturating_add(self.cfg.beat_interval)),
+        }
+    }
+
+    fn fresh(&self, at: Millis, now: Millis) -> bool {
+        now.saturating_sub(at) < self.cfg.leader_timeout
+    }
+
+    fn post(&mut self, m: Msg<P>) {
+        self.out.push_back(Action::Post(m));
+    }
+
+    /// Delivers `ev` locally; a `statechange` is rewritten from the local view (and
+    /// dropped when it changes nothing).
+    fn local(&mut self, ev: Event<P>) {
+        if let Event::StateChange { to, .. } = ev {
+            if to == self.view {
+                return;
+            }
+            let from = std::mem::replace(&mut self.view, to);
+            self.out
+                .push_back(Action::Deliver(Event::StateChange { from, to }));
+        } else {
+            self.out.push_back(Action::Deliver(ev));
+        }
+    }
+
+    fn beat(&mut self, now: Millis) {
+        self.last_tick = now;
+        self.post(Msg::Beat {
+            from: self.me,
+            epoch: self.epoch,
+            snapshot: self.snapshot.clone(),
+        });
+    }
+
+    /// The user opened the client (or reopened it after `close`): ask for the lock and
+    /// follow whoever leads meanwhile.
+    pub fn start(&mut self, now: Millis) {
+        if self.role != Role::Detached {
+            return;
+        }
+        self.role = Role::Follower;
+        self.leader = None;
+        self.leader_seen = now;
+        self.last_tick = now;
+        self.stealing = false;
+        self.local(Event::StateChange {
+            from: self.view,
+            to: Phase::Connecting,
+        });
+        self.out.push_back(Action::RequestLock { steal: false });
+        self.post(Msg::Hello { from: self.me });
+    }
+
+    /// The lock is ours: lead, and connect at once.
+    pub fn handle_lock_acquired(&mut self, now: Millis) {
+        if self.role != Role::Follower {
+            // Closed meanwhile: give it back.
+            self.out.push_back(Action::ReleaseLock);
+            return;
+        }
+        self.drop_link();
+        self.role = Role::Leader;
+        self.stealing = false;
+        self.leader = None;
+        self.epoch += 1;
+        self.socket_open = false;
+        self.snapshot = Snapshot::new(Phase::Connecting);
+        self.beat(now);
+        self.out.push_back(Action::Lead);
+        // Own sends that waited for a leader: this tab writes them itself, through its
+        // engine (queued there until the socket opens).
+        for (_, data) in std::mem::take(&mut self.unacked) {
+            self.out.push_back(Action::Write(data));
+        }
+    }
+
+    /// The lock was taken from us (another tab stole it after we went silent).
+    pub fn handle_lock_lost(&mut self, now: Millis) {
+        if self.owns_socket() {
+            self.resign(now);
+        }
+    }
+
+    fn resign(&mut self, now: Millis) {
+        let leaving = self.role == Role::Leaving;
+        self.role = if leaving {
+            Role::Detached
+        } else {
+            Role::Follower
+        };
+        self.socket_open = false;
+        self.pending.clear();
+        self.out.push_back(Action::ReleaseLock);
+        self.out.push_back(Action::Resign);
+        if !leaving {
+            self.drop_link();
+            self.leader = None;
+            self.leader_seen = now;
+            self.last_tick = now;
+            self.out.push_back(Action::RequestLock { steal: false });
+        }
+    }
+
+    /// The local client loses the link it saw (its leader went away): as a dropped socket,
+    /// a `close` (1006) and `waiting`, unless it saw nothing open.
+    fn drop_link(&mut self) {
+        if matches!(self.view, Phase::Open | Phase::Closing) {
+            self.local(Event::Close {
+                code: 1006,
+                reason: String::from("the leader tab went away"),
+                was_clean: false,
+            });
+            self.local(Event::StateChange {
+                from: self.view,
+                to: Phase::Waiting,
+            });
+        }
+    }
+
+    /// Stale leader check, before any input: a leader that could not beat for
+    /// `leader_timeout` (frozen, stalled) may have been taken over, so it steps down.
+    fn check_stale(&mut self, now: Millis) {
+        if self.role == Role::Leader
+            && now.saturating_sub(self.last_tick) >= self.cfg.leader_timeout
+        {
+            self.resign(now);
+        }
+    }
+
+    /// A message from the channel.
+    pub fn handle_msg(&mut self, now: Millis, msg: Msg<P>) {
+        self.check_stale(now);
+        match msg {
+            Msg::Hello { from } => {
+                // A newcomer learns the leader's state at once; the others at the next beat.
+                let new = self.members.insert(from, now).is_none();
+                if new && self.owns_socket() {
+                    self.beat(now);
+                }
+            }
+            Msg::Beat {
+                from,
+                epoch,
+                snapshot,
+            } => self.on_beat(now, from, epoch, snapshot),
+            Msg::Send { from, seq, data } => {
+                self.members.insert(from, now);
+                if !self.owns_socket() {
+                    return;
+                }
+                let done = self.written.get(&from).copied().unwrap_or(0);
+                if seq <= done {
+                    self.post(Msg::Ack {
+                        to: from,
+                        seq: done,
+                    });
+                } else if self.socket_open && self.pending.is_empty() {
+                    self.write(from, seq, data);
+                } else {
+                    self.pending.push_back((from, seq, data));
+                }
+            }
+            Msg::Ack { to, seq } => {
+                let w = self.written.entry(to).or_insert(0);
+                *w = (*w).max(seq);
+                if to == self.me {
+                    while self.unacked.front().is_some_and(|(s, _)| *s <= seq) {
+                        self.unacked.pop_front();
+                    }
+                }
+            }
+            Msg::Event { from, event } => {
+                if self.follows(from, now) {
+                    self.local(event);
+                }
+            }
+            Msg::Message { from, data } => {
+                if self.follows(from, now) && self.view == Phase::Open {
+                    self.out.push_back(Action::DeliverMessage(data));
+                }
+            }
+            Msg::Leave { from } => {
+                self.members.remove(&from);
+                if self.role == Role::Follower && self.leader == Some(from) {
+                    // Its socket closes; the lock goes to the next tab.
+                    self.leader = None;
+                    self.leader_seen = now;
+                    self.drop_link();
+                }
+            }
+        }
+    }
+
+    /// Whether events of `from` are ours to mirror (and notes that it is alive).
+    fn follows(&mut self, from: TabId, now: Millis) -> bool {
+        if self.role == Role::Follower && self.leader == Some(from) {
+            self.leader_seen = now;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn on_beat(&mut self, now: Millis, from: TabId, epoch: u64, snapshot: Snapshot) {
+        if from == self.me {
+            return;
+        }
+        if self.owns_socket() {
+            if epoch > self.epoch || (epoch == self.epoch && from < self.me) {
+                // Another tab leads with a later term (or wins the tie): ours is over.
+                self.resign(now);
+            } else {
+                // A stale leader: it steps down when it sees our beats.
+                return;
+            }
+        }
+        let stale = epoch < self.epoch && self.leader != Some(from);
+        self.epoch = self.epoch.max(epoch);
+        if self.role != Role::Follower || stale {
+            return;
+        }
+        self.members.remove(&from);
+        if self.leader != Some(from) {
+            // A new leader: what we saw of the old one is gone; it gets every unconfirmed
+            // send again, in order.
+            if self.leader.is_some() {
+                self.drop_link();
+            }
+            self.leader = Some(from);
+            self.stealing = false;
+            let again: Vec<(u64, P)> = self.unacked.iter().cloned().collect();
+            for (seq, data) in again {
+                self.post(Msg::Send {
+                    from: self.me,
+                    seq,
+                    data,
+                });
+            }
+        }
+        self.leader_seen = now;
+        self.reconcile(snapshot);
+    }
+
+    /// Brings the local view to the leader's phase (a late joiner, a new leader).
+    fn reconcile(&mut self, snapshot: Snapshot) {
+        let to = snapshot.phase;
+        let opened = to == Phase::Open && self.view != Phase::Open;
+        self.snapshot = snapshot;
+        if to != self.view && to != Phase::Idle {
+            self.local(Event::StateChange {
+                from: self.view,
+                to,
+            });
+        }
+        if opened {
+            self.local(Event::Open);
+        }
+    }
+
+    /// Writes a follower's send now (the socket is open) and acknowledges it.
+    fn write(&mut self, from: TabId, seq: u64, data: P) {
+        self.out.push_back(Action::Write(data));
+        self.written.insert(from, seq);
+        self.post(Msg::Ack { to: from, seq });
+    }
+
+    /// The timer fired.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        self.check_stale(now);
+        match self.role {
+            Role::Detached => {}
+            Role::Leader | Role::Leaving => {
+                if now >= self.last_tick.saturating_add(self.cfg.beat_interval) {
+                    self.beat(now);
+                    let cfg = self.cfg;
+                    self.members
+                        .retain(|_, at| now.saturating_sub(*at) < 2 * cfg.leader_timeout);
+                }
+            }
+            Role::Follower => {
+                if now < self.last_tick.saturating_add(self.cfg.beat_interval) {
+                    return;
+                }
+                let late = now.saturating_sub(self.last_tick) > 2 * self.cfg.beat_interval;
+                self.last_tick = now;
+                self.post(Msg::Hello { from: self.me });
+                if late {
+                    // This tab was frozen or stalled, not necessarily the leader: give it
+                    // a fresh chance to be heard before taking over.
+                    self.leader_seen = self
+                        .leader_seen
+                        .max(now.saturating_sub(self.cfg.beat_interval));
+                    return;
+                }
+                let silent = now.saturating_sub(self.leader_seen);
+                let rank = self
+                    .members
+                    .iter()
+                    .filter(|(id, at)| **id < self.me && self.fresh(**at, now))
+                    .count() as u64;
+                let wait = self
+                    .cfg
+                    .leader_timeout
+                    .saturating_add(rank.saturating_mul(self.cfg.beat_interval));
+                if silent >= wait && !self.stealing {
+                    self.stealing = true;
+                    self.out.push_back(Action::RequestLock { steal: true });
+                }
+            }
+        }
+    }
+
+    /// The local client sends `data` while another tab leads: it goes to the leader (now,
+    /// or when one is known) and stays unconfirmed until acknowledged.
+    pub fn send(&mut self, data: P) {
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        self.unacked.push_back((seq, data.clone()));
+        if self.leader.is_some() && self.role == Role::Follower {
+            self.post(Msg::Send {
+                from: self.me,
+                seq,
+                data,
+            });
+        }
+    }
+
+    /// Leading: an event of the own engine, already delivered locally by the caller
+    /// through [`Coordinator::local_engine_event`]. Relays it and keeps the snapshot; on
+    /// open, writes the follower sends that waited.
+    pub fn handle_engine_event(&mut self, now: Millis, event: &Event<P>) {
+        if !self.owns_socket() {
+            return;
+        }
+        match event {
+            Event::StateChange { to, .. } => {
+                self.snapshot.phase = *to;
+                self.socket_open = *to == Phase::Open;
+                if self.role == Role::Leaving && *to == Phase::Closed {
+                    self.role = Role::Detached;
+                    self.out.push_back(Action::ReleaseLock);
+                    return;
+                }
+            }
+            Event::QueueOverflow { .. } => return,
+            _ => {}
+        }
+        if self.role == Role::Leader {
+            if matches!(event, Event::Open) {
+                // The followers read protocol and extensions from the snapshot.
+                self.beat(now);
+            }
+            self.post(Msg::Event {
+                from: self.me,
+                event: event.clone(),
+            });
+        }
+        if matches!(event, Event::Open) {
+            while self.socket_open {
+                let Some((from, seq, data)) = self.pending.pop_front() else {
+                    break;
+                };
+                if seq > self.written.get(&from).copied().unwrap_or(0) {
+                    self.write(from, seq, data);
+                }
+            }
+        }
+    }
+
+    /// Leading: an event of the own engine for the local client (a `statechange` rewritten
+    /// from what the local client saw before it led).
+    pub fn local_engine_event(&mut self, event: Event<P>) -> Option<Event<P>> {
+        match event {
+            Event::StateChange { to, .. } => {
+                if to == self.view || self.role == Role::Detached && to != Phase::Closed {
+                    return None;
+                }
+                let from = std::mem::replace(&mut self.view, to);
+                Some(Event::StateChange { from, to })
+            }
+            ev => Some(ev),
+        }
+    }
+
+    /// Leading: the socket opened with this subprotocol, extensions and URL.
+    pub fn set_socket_info(&mut self, protocol: String, extensions: String, url: String) {
+        self.snapshot.protocol = protocol;
+        self.snapshot.extensions = extensions;
+        self.snapshot.url = url;
+    }
+
+    /// The local client closes. A follower detaches at once (its local `close` event is
+    /// delivered with `code`/`reason`); a leader with followers keeps leading until its
+    /// socket is closed by the engine (the shell closes it), then releases the lock and
+    /// the next tab leads. Returns whether the shell must close the engine's socket.
+    pub fn close(&mut self, now: Millis, code: Option<u16>, reason: &str) -> bool {
+        let _ = now;
+        match self.role {
+            Role::Detached | Role::Leaving => false,
+            Role::Follower => {
+                self.role = Role::Detached;
+                self.post(Msg::Leave { from: self.me });
+                self.out.push_back(Action::ReleaseLock);
+                self.unacked.clear();
+                self.leader = None;
+                if self.view != Phase::Closed {
+                    if self.view != Phase::Waiting {
+                        self.local(Event::StateChange {
+                            from: self.view,
+                            to: Phase::Closing,
+                        });
+                    }
+                    self.local(Event::Close {
+                        code: code.unwrap_or(1005),
+                        reason: reason.to_owned(),
+                        was_clean: true,
+                    });
+                    self.local(Event::StateChange {
+                        from: self.view,
+                        to: Phase::Closed,
+                    });
+                }
+                false
+            }
+            Role::Leader => {
+                self.role = Role::Leaving;
+                self.post(Msg::Leave { from: self.me });
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
