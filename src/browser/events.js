@@ -54,6 +54,11 @@ export function newState(json, routeBy) {
     routes: new Map(),
     bound: false,
     root: null,
+    // A shared client: the leader's relay of server messages to the other tabs (null
+    // otherwise), and whether binary data (an ArrayBuffer from the shared socket) is
+    // delivered as a Blob (binaryType 'blob').
+    relay: null,
+    toBlob: false,
   };
   const root = { st, weak: null };
   st.root = root;
@@ -519,7 +524,40 @@ function routeKey(v) {
 /** A message event for the application: JSON mode, listeners, routes. */
 export function deliverMessage(root, e) {
   const st = S(root);
-  if (st !== undefined) messageTo(st, e, true);
+  if (st !== undefined) messageTo(st, relayed(st, e), true);
+}
+
+/** Shared clients: the leader relays the message; binary data becomes a Blob if asked. */
+function relayed(st, e) {
+  if (st.relay !== null) st.relay(e.data);
+  if (st.toBlob && e.data instanceof ArrayBuffer) {
+    return new MessageEvent('message', { data: new Blob([e.data]), origin: e.origin });
+  }
+  return e;
+}
+
+export function setRelay(root, relay) {
+  const st = S(root);
+  if (st !== undefined) st.relay = relay ?? null;
+}
+
+export function setToBlob(root, toBlob) {
+  const st = S(root);
+  if (st !== undefined) st.toBlob = toBlob;
+}
+
+/** A follower delivers a server message the leader relayed. */
+export function deliverRelayed(root, data, url) {
+  const st = S(root);
+  if (st === undefined) return;
+  let origin = '';
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    // no URL known yet
+  }
+  const blob = st.toBlob && data instanceof ArrayBuffer;
+  messageTo(st, new MessageEvent('message', { data: blob ? new Blob([data]) : data, origin }), true);
 }
 
 function messageTo(st, e, fresh) {
@@ -577,7 +615,7 @@ export function makeMessageHandler(root, slow, foreign) {
     const st = root.st ?? root.weak?.deref();
     if (st === undefined) return;
     if (st.slow) slow(e);
-    else messageTo(st, e, true);
+    else messageTo(st, relayed(st, e), true);
   };
 }
 

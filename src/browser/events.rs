@@ -40,6 +40,12 @@ extern "C" {
     pub(crate) fn install_prototype(proto: &JsValue);
     #[wasm_bindgen(js_name = discardedBytes)]
     pub(crate) fn discarded_bytes(n: f64) -> f64;
+    #[wasm_bindgen(js_name = setRelay)]
+    pub(crate) fn set_relay(st: &Object, relay: &JsValue);
+    #[wasm_bindgen(js_name = setToBlob)]
+    pub(crate) fn set_to_blob(st: &Object, to_blob: bool);
+    #[wasm_bindgen(js_name = deliverRelayed)]
+    pub(crate) fn deliver_relayed(st: &Object, data: &JsValue, url: &str);
     #[wasm_bindgen(js_name = hasListeners)]
     pub(crate) fn has_listeners(st: &Object, ty: &str) -> bool;
 }

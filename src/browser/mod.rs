@@ -18,10 +18,12 @@
 //! between borrows.
 
 pub(crate) mod events;
+pub(crate) mod link;
 pub mod registry;
 mod socket;
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
@@ -33,6 +35,8 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent};
 
 use crate::engine::{Config, Engine, Event, Io, Millis, Phase, SendOutcome, SocketId};
 use crate::errors;
+use crate::shared::{Action, Coordinator, Role, SharedConfig};
+use link::Link;
 use socket::SocketSlot;
 
 #[wasm_bindgen]
@@ -129,6 +133,9 @@ pub struct ShellOptions {
     pub route_by: Option<Vec<String>>,
     /// The `WebSocket` constructor for every attempt (`None`: the global `WebSocket`).
     pub socket_ctor: Option<Function>,
+    /// `shared`: the name of the channel and lock shared by every tab's client of the same
+    /// key (`None`: this client owns its socket).
+    pub shared: Option<String>,
 }
 
 impl ShellOptions {
@@ -141,6 +148,10 @@ impl ShellOptions {
 /// The client's mutable state. Nothing here can run user code (see the module doc).
 pub(crate) struct State {
     pub(crate) engine: Engine<JsValue>,
+    /// A shared client's coordinator (`None`: this client owns its socket).
+    coord: Option<Coordinator<JsValue>>,
+    /// A shared client's events for the local client (the coordinator's), in order.
+    local: VecDeque<Local>,
     slot: Option<SocketSlot>,
     timer: Option<Timeout>,
     armed: Option<Millis>,
@@ -166,9 +177,17 @@ pub struct Inner {
     starting: Cell<bool>,
     start_error: Cell<Option<JsValue>>,
     page: RefCell<Vec<EventListener>>,
+    /// A shared client's channel and lock (JS glue only: no user code behind it).
+    link: RefCell<Option<Link>>,
     rust_listeners: RefCell<Vec<RustListener>>,
     next_listener: Cell<u64>,
     weak: Weak<Inner>,
+}
+
+/// Something the coordinator delivers to the local client.
+enum Local {
+    Event(Event<JsValue>),
+    Message(JsValue),
 }
 
 struct RustListener {
@@ -235,9 +254,18 @@ impl Shell {
         };
         let js = events::new_state(opts.json, &route);
         LIVE.with(|l| l.set(l.get() + 1));
+        let coord = opts.shared.as_ref().map(|_| {
+            let id = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+            Coordinator::new(SharedConfig::default(), id)
+        });
+        if coord.is_some() {
+            events::set_to_blob(&js, true);
+        }
         let inner = Rc::new_cyclic(|weak| Inner {
             state: RefCell::new(State {
                 engine: Engine::new(cfg, seed),
+                coord,
+                local: VecDeque::new(),
                 slot: None,
                 timer: None,
                 armed: None,
@@ -254,10 +282,34 @@ impl Shell {
             starting: Cell::new(false),
             start_error: Cell::new(None),
             page: RefCell::new(Vec::new()),
+            link: RefCell::new(None),
             rust_listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
             weak: weak.clone(),
         });
+        if let Some(name) = &inner.opts.shared {
+            let (wm, wl) = (inner.weak.clone(), inner.weak.clone());
+            let link = Link::open(
+                name,
+                move |v| {
+                    if let (Some(i), Some(m)) = (wm.upgrade(), link::decode(v)) {
+                        shared_run(&i, |c, now| c.handle_msg(now, m));
+                    }
+                },
+                move |held| {
+                    if let Some(i) = wl.upgrade() {
+                        shared_run(&i, |c, now| {
+                            if held == 1 {
+                                c.handle_lock_acquired(now)
+                            } else {
+                                c.handle_lock_lost(now)
+                            }
+                        });
+                    }
+                },
+            );
+            *inner.link.borrow_mut() = Some(link);
+        }
         Shell(inner)
     }
 
@@ -267,6 +319,11 @@ impl Shell {
     /// for the constructor to throw, as natively, and the client stays closed.
     pub fn start(&self) -> Result<(), JsValue> {
         attach_page_listeners(&self.0);
+        if self.is_shared() {
+            // The socket is the leader's: this client asks for the lock and follows.
+            shared_run(&self.0, |c, now| c.start(now));
+            return Ok(());
+        }
         self.0.starting.set(true);
         run(&self.0, |e, now| e.connect(now));
         self.0.starting.set(false);
@@ -286,14 +343,43 @@ impl Shell {
         self.0.with(|s| f(&s.engine))
     }
 
+    /// Whether this is a shared client (another tab may own the socket).
+    pub fn is_shared(&self) -> bool {
+        self.0.opts.shared.is_some()
+    }
+
+    /// A shared client that does not own the socket: what it mirrors of the leader's.
+    fn mirror<R>(&self, f: impl FnOnce(&Coordinator<JsValue>) -> R) -> Option<R> {
+        self.0
+            .with(|s| s.coord.as_ref().filter(|c| !c.owns_socket()).map(f))
+    }
+
+    /// A shared client: whether this tab owns the socket (`None`: not shared).
+    pub fn shared_role(&self) -> Option<bool> {
+        self.0.with(|s| s.coord.as_ref().map(|c| c.owns_socket()))
+    }
+
+    /// The client's phase (`state`): the engine's, or the leader's as mirrored.
+    pub fn phase(&self) -> Phase {
+        self.mirror(|c| c.view())
+            .unwrap_or_else(|| self.0.with(|s| s.engine.phase()))
+    }
+
     /// The resolved URL of the current (or last) attempt.
     pub fn url(&self) -> String {
-        self.0.with(|s| s.url.clone())
+        let own = self.0.with(|s| s.url.clone());
+        match self.mirror(|c| c.snapshot().url.clone()) {
+            Some(u) if !u.is_empty() => u,
+            _ => own,
+        }
     }
 
     /// The native `readyState`: the engine's, except after the socket's `error`, where
     /// the live socket says what this browser's own socket says.
     pub fn ready_state(&self) -> u16 {
+        if let Some(v) = self.mirror(|c| c.view()) {
+            return v.ready_state();
+        }
         let r = self.0.with(|s| s.engine.ready_state());
         if r != 3 {
             return r;
@@ -317,12 +403,14 @@ impl Shell {
 
     /// The subprotocol the server selected on the last open.
     pub fn protocol(&self) -> String {
-        self.0.with(|s| s.protocol.clone())
+        self.mirror(|c| c.snapshot().protocol.clone())
+            .unwrap_or_else(|| self.0.with(|s| s.protocol.clone()))
     }
 
     /// The extensions the server selected on the last open.
     pub fn extensions(&self) -> String {
-        self.0.with(|s| s.extensions.clone())
+        self.mirror(|c| c.snapshot().extensions.clone())
+            .unwrap_or_else(|| self.0.with(|s| s.extensions.clone()))
     }
 
     /// Bytes queued in the current socket plus bytes discarded after close, as native.
@@ -340,6 +428,12 @@ impl Shell {
     /// Sets the binary type now and for every later socket.
     pub fn set_binary_type(&self, t: BinaryType) {
         self.0.binary_type.set(t);
+        if self.is_shared() {
+            // The shared socket always receives ArrayBuffers (they cross to other tabs and
+            // become Blobs synchronously where a client wants them).
+            events::set_to_blob(&self.0.js, t == BinaryType::Blob);
+            return;
+        }
         socket_call(&self.0, |s| s.slot.as_ref(), |ws| ws.set_binary_type(t));
     }
 
@@ -354,6 +448,16 @@ impl Shell {
         bytes: impl FnOnce() -> usize,
     ) -> Result<(), JsValue> {
         check_sendable(data)?;
+        if let Some(view) = self.mirror(|c| c.view()) {
+            // Another tab owns the socket: the send goes to it, unconfirmed until written.
+            if matches!(view, Phase::Closing | Phase::Closed) {
+                let counted = events::discarded_bytes(bytes() as f64);
+                self.0.with(|s| s.discarded += counted);
+            } else {
+                shared_run(&self.0, |c, _| c.send(data.clone()));
+            }
+            return Ok(());
+        }
         // Hot path: open → straight to the socket, no copy.
         let open = socket_call(
             &self.0,
@@ -390,6 +494,18 @@ impl Shell {
 
     /// The user's close (already validated).
     pub fn close(&self, code: Option<u16>, reason: &str, clear_queue: bool) {
+        let own = self
+            .0
+            .with(|s| s.coord.as_mut().map(|c| c.close(now(), code, reason)));
+        if own == Some(false) {
+            // A follower detached (its close events are queued): nothing of the socket's.
+            drive(&self.0);
+            return;
+        }
+        if own == Some(true) {
+            // Leading: the socket closes; the lock goes to the next tab after it.
+            events::set_relay(&self.0.js, &JsValue::NULL);
+        }
         run(&self.0, move |e, now| {
             if clear_queue {
                 e.discard_queue();
@@ -400,7 +516,14 @@ impl Shell {
 
     /// The user's reconnect / open.
     pub fn reconnect(&self) {
-        run(&self.0, |e, now| e.reconnect(now));
+        let role = self.0.with(|s| s.coord.as_ref().map(|c| c.role()));
+        match role {
+            // Closed by the user: join the others again.
+            Some(Role::Detached) => shared_run(&self.0, |c, now| c.start(now)),
+            // The leader's socket is not this client's to replace.
+            Some(Role::Follower) | Some(Role::Leaving) => {}
+            Some(Role::Leader) | None => run(&self.0, |e, now| e.reconnect(now)),
+        }
     }
 
     /// Empties the send queue, returning its messages.
@@ -528,20 +651,152 @@ fn run(inner: &Rc<Inner>, f: impl FnOnce(&mut Engine<JsValue>, Millis)) {
 /// Applies every I/O item, re-arms the timer, then (unless a loop further up the stack
 /// is already doing it) delivers the events one by one, with no borrow held.
 fn drive(inner: &Rc<Inner>) {
-    while let Some(io) = inner.with(|s| s.engine.poll_io()) {
-        execute(inner, io);
-    }
-    rearm(inner);
-    refresh_slow(inner);
+    drive_io(inner);
     if inner.delivering.replace(true) {
         return;
     }
-    while let Some(ev) = inner.with(|s| s.engine.poll_event()) {
-        deliver(inner, ev);
+    loop {
+        // The coordinator's events for the local client first (a leader change), then the
+        // engine's.
+        if let Some(l) = inner.with(|s| s.local.pop_front()) {
+            match l {
+                Local::Event(ev) => deliver(inner, ev),
+                Local::Message(d) => {
+                    let url = inner.with(|s| {
+                        s.coord
+                            .as_ref()
+                            .map(|c| c.snapshot().url.clone())
+                            .unwrap_or_default()
+                    });
+                    events::deliver_relayed(&inner.js, &d, &url);
+                }
+            }
+            continue;
+        }
+        let Some(ev) = inner.with(|s| s.engine.poll_event()) else {
+            break;
+        };
+        let local = inner.with(|s| s.coord.as_mut().map(|c| c.local_engine_event(ev.clone())));
+        match local {
+            None => deliver(inner, ev),
+            Some(local) => {
+                // A leader: its client hears the event, then the other tabs do.
+                if let Some(l) = local {
+                    deliver(inner, l);
+                }
+                inner.with(|s| {
+                    if let Some(c) = s.coord.as_mut() {
+                        c.handle_engine_event(now(), &ev);
+                    }
+                });
+                drive_io(inner);
+            }
+        }
         // A listener may have caused more I/O through a nested call: already applied.
     }
     inner.delivering.set(false);
     inner.native.take();
+}
+
+/// Applies every I/O item of the engine and the coordinator, then re-arms the timer.
+fn drive_io(inner: &Rc<Inner>) {
+    loop {
+        let mut busy = false;
+        while let Some(io) = inner.with(|s| s.engine.poll_io()) {
+            execute(inner, io);
+            busy = true;
+        }
+        while let Some(a) = inner.with(|s| s.coord.as_mut().and_then(|c| c.poll())) {
+            shared_action(inner, a);
+            busy = true;
+        }
+        if !busy {
+            break;
+        }
+    }
+    rearm(inner);
+    refresh_slow(inner);
+}
+
+/// Feeds one input to the coordinator of a shared client, then drives the outputs.
+fn shared_run(inner: &Rc<Inner>, f: impl FnOnce(&mut Coordinator<JsValue>, Millis)) {
+    inner.with(|s| {
+        if let Some(c) = s.coord.as_mut() {
+            f(c, now());
+        }
+    });
+    drive(inner);
+}
+
+fn with_link(inner: &Inner, f: impl FnOnce(&Link)) {
+    if let Some(l) = inner.link.borrow().as_ref() {
+        f(l);
+    }
+}
+
+/// Performs one of the coordinator's actions (its events are queued for delivery).
+fn shared_action(inner: &Rc<Inner>, a: Action<JsValue>) {
+    match a {
+        Action::Post(m) => with_link(inner, |l| l.post(&m)),
+        Action::RequestLock { steal } => with_link(inner, |l| l.request_lock(steal)),
+        Action::ReleaseLock => with_link(inner, |l| l.release_lock()),
+        Action::Lead => {
+            let id = inner.with(|s| s.coord.as_ref().map_or(0, |c| c.id()));
+            with_link(inner, |l| events::set_relay(&inner.js, &l.relay(id)));
+            // A fresh engine (this tab may have led and closed before), connecting now.
+            let old = inner.with(|s| {
+                let (online, visible) = (s.engine.online(), s.engine.visible());
+                let seed = (js_sys::Math::random() * u32::MAX as f64) as u64 | 1;
+                let mut fresh = Engine::new(s.engine.config().clone(), seed);
+                fresh.set_online(now(), online);
+                fresh.set_visible(now(), visible);
+                fresh.connect(now());
+                s.armed = None;
+                (std::mem::replace(&mut s.engine, fresh), s.slot.take())
+            });
+            drop(old);
+        }
+        Action::Resign => {
+            events::set_relay(&inner.js, &JsValue::NULL);
+            // The socket goes without a word to the local client (the coordinator tells
+            // it); what the engine still queued goes to the new leader.
+            let (slot, queued) = inner.with(|s| {
+                let cfg = s.engine.config().clone();
+                let mut old = std::mem::replace(&mut s.engine, Engine::new(cfg, 1));
+                s.armed = None;
+                (s.slot.take(), old.clear_queue())
+            });
+            drop(slot);
+            inner.with(|s| {
+                if let Some(c) = s.coord.as_mut() {
+                    for d in queued {
+                        c.send(d);
+                    }
+                }
+            });
+        }
+        Action::Write(d) => write_own(inner, &d),
+        Action::Deliver(ev) => inner.with(|s| s.local.push_back(Local::Event(ev))),
+        Action::DeliverMessage(d) => inner.with(|s| s.local.push_back(Local::Message(d))),
+    }
+}
+
+/// Sends through the own engine: on the socket if open, else into its queue.
+fn write_own(inner: &Rc<Inner>, d: &JsValue) {
+    let sent = socket_call(
+        inner,
+        |s| {
+            if s.engine.phase() == Phase::Open {
+                s.slot.as_ref()
+            } else {
+                None
+            }
+        },
+        |ws| send_raw(ws, d),
+    );
+    if sent.is_none() {
+        let _ = inner.with(|s| s.engine.send(d.clone(), 0, true));
+    }
 }
 
 /// Whether the sockets' `onmessage` must call Rust (a pong is awaited or a matcher
@@ -554,7 +809,10 @@ fn refresh_slow(inner: &Inner) {
 
 fn rearm(inner: &Rc<Inner>) {
     let (deadline, same) = inner.with(|s| {
-        let d = s.engine.poll_timeout();
+        let d = match s.coord.as_ref().and_then(|c| c.poll_timeout()) {
+            Some(c) => Some(s.engine.poll_timeout().map_or(c, |e| e.min(c))),
+            None => s.engine.poll_timeout(),
+        };
         (d, d == s.armed && (d.is_none() || s.timer.is_some()))
     });
     if same {
@@ -571,6 +829,7 @@ fn rearm(inner: &Rc<Inner>) {
                 });
                 drop(fired);
                 run(&i, |e, now| e.handle_timeout(now));
+                shared_run(&i, |c, now| c.handle_timeout(now));
             }
         })
     });
@@ -714,7 +973,11 @@ fn create_socket(
             id,
             (&u, &p),
             inner.opts.socket_ctor.as_ref(),
-            inner.binary_type.get(),
+            if inner.opts.shared.is_some() {
+                BinaryType::Arraybuffer
+            } else {
+                inner.binary_type.get()
+            },
         )
         .map(|slot| (u, slot))
     });
@@ -755,6 +1018,9 @@ pub(crate) fn on_open(inner: &Rc<Inner>, id: SocketId, ev: web_sys::Event) {
     let this = socket_call(inner, |s| s.slot.as_ref().filter(|sl| sl.id == id), read);
     if let Some((p, x)) = this {
         inner.with(|s| {
+            if let Some(c) = s.coord.as_mut() {
+                c.set_socket_info(p.clone(), x.clone(), s.url.clone());
+            }
             s.protocol = p;
             s.extensions = x;
         });
@@ -919,5 +1185,6 @@ pub fn inert_options() -> ShellOptions {
         json: false,
         route_by: None,
         socket_ctor: None,
+        shared: None,
     }
 }

@@ -90,6 +90,17 @@ impl Client {
             .iter()
             .map(|p| JsValue::from_str(p))
             .collect();
+        let shared = if options.shared {
+            let key = options.key.clone().unwrap_or_else(|| {
+                crate::browser::link::default_key(
+                    &resolved,
+                    options.protocols.iter().map(String::as_str),
+                )
+            });
+            crate::browser::link::channel_name(&key)
+        } else {
+            None
+        };
         let shell = Shell::new(
             options.config.clone(),
             ShellOptions {
@@ -103,6 +114,7 @@ impl Client {
                 json: false,
                 route_by: None,
                 socket_ctor: None,
+                shared,
             },
         );
         shell.set_binary_type(BinaryType::Arraybuffer);
@@ -294,7 +306,7 @@ impl Client {
 
     /// The client's state (finer than `readyState`: `Waiting` is "closed, reconnecting").
     pub fn state(&self) -> State {
-        self.shell.with_engine(|e| e.phase())
+        self.shell.phase()
     }
 
     /// The resolved URL.

@@ -33,6 +33,7 @@ pub struct Options {
     pub(crate) pong_message: Option<String>,
     pub(crate) hide_pongs: bool,
     pub(crate) key: Option<String>,
+    pub(crate) shared: bool,
 }
 
 impl Default for Options {
@@ -44,6 +45,7 @@ impl Default for Options {
             pong_message: None,
             hide_pongs: false,
             key: None,
+            shared: false,
         }
     }
 }
@@ -172,9 +174,19 @@ impl Options {
         self
     }
 
-    /// The registry key for [`crate::Client::get_instance`] (default: the resolved URL).
+    /// The registry key for [`crate::Client::get_instance`] (default: the resolved URL),
+    /// and the key shared clients meet by (default: the URL and the subprotocols).
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
+        self
+    }
+
+    /// One socket for every same-origin tab's shared client of the same key (default
+    /// false): the tabs elect a leader (Web Locks) that owns the socket and relays it to
+    /// the others (`BroadcastChannel`). Where the platform cannot share, the client owns
+    /// its socket and one console warning says why.
+    pub fn shared(mut self, on: bool) -> Self {
+        self.shared = on;
         self
     }
 

@@ -190,9 +190,8 @@ impl Sender {
     }
 
     fn closed_for_good(&self) -> bool {
-        self.client
-            .shell()
-            .with_engine(|e| e.phase() == State::Closed || e.user_close())
+        let shell = self.client.shell();
+        shell.phase() == State::Closed || shell.with_engine(|e| e.user_close())
     }
 }
 
@@ -200,13 +199,15 @@ impl Sink<Message> for Sender {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let (state, room, user_close) = self.client.shell().with_engine(|e| {
+        let shell = self.client.shell();
+        let (room, user_close) = shell.with_engine(|e| {
             let q = e.queue();
             let cfg = e.config();
             let room =
                 q.enabled() && q.len() < cfg.max_queued_len() && q.bytes() < cfg.max_queued_bytes;
-            (e.phase(), room, e.user_close())
+            (room, e.user_close())
         });
+        let state = shell.phase();
         match state {
             State::Open if !user_close => Poll::Ready(Ok(())),
             State::Closed | State::Closing => Poll::Ready(Err(Error::InvalidState(

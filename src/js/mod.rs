@@ -154,6 +154,14 @@ export interface ResilientWebSocketOptions {
   routeBy?: string;
   /** Back/forward cache: close while the page is cached, reconnect at once when restored (default true). */
   bfcache?: boolean;
+  /**
+   * One socket for every same-origin tab's shared client of the same key (default false):
+   * a leader tab owns it (Web Locks), the others mirror it (BroadcastChannel). Without
+   * those APIs the client owns its socket (one console warning).
+   */
+  shared?: boolean;
+  /** The key shared clients meet by (default: the URL and the subprotocols). */
+  key?: string;
   /** The WebSocket constructor used for every attempt (default: the global one; e.g. the `ws` package's in Node). */
   WebSocket?: new (url: string, protocols?: string | string[]) => unknown;
 }
@@ -488,13 +496,24 @@ impl ResilientWebSocket {
         unchecked_return_type = "'idle' | 'connecting' | 'open' | 'closing' | 'waiting' | 'closed'"
     )]
     pub fn state(&self) -> String {
-        self.shell.with_engine(|e| e.phase().name().to_owned())
+        self.shell.phase().name().to_owned()
     }
 
     /// `lockReconnect`: a reconnect is scheduled or a socket is connecting.
     #[wasm_bindgen(getter, js_name = lockReconnect)]
     pub fn lock_reconnect(&self) -> bool {
         self.shell.with_engine(|e| e.lock_reconnect())
+    }
+
+    /// A shared client: `'leader'` while this tab owns the socket, `'follower'` while it
+    /// mirrors another tab's; `null` for a client that owns its socket alone.
+    #[wasm_bindgen(getter, js_name = sharedRole, unchecked_return_type = "'leader' | 'follower' | null")]
+    pub fn shared_role(&self) -> JsValue {
+        match self.shell.shared_role() {
+            None => JsValue::NULL,
+            Some(true) => JsValue::from_str("leader"),
+            Some(false) => JsValue::from_str("follower"),
+        }
     }
 
     /// `userClose`: the user closed and has not reopened.

@@ -36,6 +36,7 @@ pub const KNOWN: &[&str] = &[
     "routeBy",
     "bfcache",
     "WebSocket",
+    "shared",
     // Read by getInstance only.
     "key",
     "url",
@@ -66,6 +67,10 @@ pub struct Parsed {
     pub route_by: Option<Vec<String>>,
     /// `WebSocket`: the constructor used for every attempt (default: the global one).
     pub socket_ctor: Option<Function>,
+    /// `shared`: one socket for every tab's client of the same key.
+    pub shared: bool,
+    /// `key`: the registry key and the shared key (default: URL and protocols).
+    pub key: Option<String>,
 }
 
 struct Reader<'a> {
@@ -323,6 +328,14 @@ pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
         should_reconnect: r.function("shouldReconnect")?,
         binary_type: binary,
         socket_ctor: socket_ctor(&r)?,
+        shared: r.boolean("shared")?.unwrap_or(false),
+        key: match r.get("key")? {
+            None => None,
+            Some(v) => Some(
+                v.as_string()
+                    .ok_or_else(|| Error::new(ErrorKind::Type, "option 'key' must be a string"))?,
+            ),
+        },
     })
 }
 
@@ -363,6 +376,11 @@ pub fn shell_options(
     } else {
         ProtocolsSource::Fixed(crate::validate::protocols(protocols)?)
     };
+    let shared = if p.shared {
+        shared_name(&url_src, &protocols, p.key.as_deref())?
+    } else {
+        None
+    };
     Ok((
         ShellOptions {
             url: url_src,
@@ -375,7 +393,33 @@ pub fn shell_options(
             json: p.json,
             route_by: p.route_by.clone(),
             socket_ctor: p.socket_ctor.clone(),
+            shared,
         },
         first,
     ))
+}
+
+/// The channel and lock name of a shared client: `resilient-ws:` and the key (default: the
+/// URL and the subprotocols). `None`, with one console warning per page, where the
+/// platform cannot share (no Web Locks, no BroadcastChannel, an insecure context).
+fn shared_name(
+    url: &UrlSource,
+    protocols: &ProtocolsSource,
+    key: Option<&str>,
+) -> Result<Option<String>, Error> {
+    let key = match (key, url, protocols) {
+        (Some(k), _, _) => k.to_owned(),
+        (None, UrlSource::Fixed(u), ProtocolsSource::Fixed(p)) => {
+            let names: Vec<String> = p.iter().filter_map(|v| v.as_string()).collect();
+            crate::browser::link::default_key(u, names.iter().map(String::as_str))
+        }
+        _ => {
+            return Err(Error::new(
+                ErrorKind::Type,
+                "option 'shared' with a url or protocols function needs the option 'key' \
+                 (the name every tab's client shares)",
+            ))
+        }
+    };
+    Ok(crate::browser::link::channel_name(&key))
 }
