@@ -21,7 +21,7 @@
 //! - one follower takes over a silent leader (the lowest id among the live followers; the
 //!   next one a beat later if it does not), and it connects at once.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::engine::{Event, Millis, Phase};
 
@@ -169,6 +169,36 @@ pub enum Role {
     Leaving,
 }
 
+/// A small map by tab id (a handful of tabs: a vector is smaller in wasm than a BTreeMap
+/// and as fast at this size).
+#[derive(Debug, Default)]
+struct ById<V>(Vec<(TabId, V)>);
+
+impl<V: Copy> ById<V> {
+    fn get(&self, id: TabId) -> Option<V> {
+        self.0.iter().find(|(k, _)| *k == id).map(|(_, v)| *v)
+    }
+    /// Sets `id`'s value; returns whether it was absent.
+    fn set(&mut self, id: TabId, v: V) -> bool {
+        match self.0.iter_mut().find(|(k, _)| *k == id) {
+            Some(e) => {
+                e.1 = v;
+                false
+            }
+            None => {
+                self.0.push((id, v));
+                true
+            }
+        }
+    }
+    fn remove(&mut self, id: TabId) {
+        self.0.retain(|(k, _)| *k != id);
+    }
+    fn iter(&self) -> impl Iterator<Item = &(TabId, V)> {
+        self.0.iter()
+    }
+}
+
 /// The coordinator of one shared client.
 #[derive(Debug)]
 pub struct Coordinator<P> {
@@ -185,12 +215,12 @@ pub struct Coordinator<P> {
     /// What the local client sees (its `state`).
     view: Phase,
     /// Participants heard from, with the time.
-    members: BTreeMap<TabId, Millis>,
+    members: ById<Millis>,
     /// Own sends not acknowledged yet, in order.
     unacked: VecDeque<(u64, P)>,
     next_seq: u64,
     /// The highest seq of each follower written by a leader (own acks and those heard).
-    written: BTreeMap<TabId, u64>,
+    written: ById<u64>,
     /// While leading without an open socket: follower sends to write on open.
     pending: VecDeque<(TabId, u64, P)>,
     /// Leading: the socket is open.
@@ -213,10 +243,10 @@ impl<P: Clone> Coordinator<P> {
             leader_seen: 0,
             snapshot: Snapshot::new(Phase::Connecting),
             view: Phase::Idle,
-            members: BTreeMap::new(),
+            members: ById::default(),
             unacked: VecDeque::new(),
             next_seq: 0,
-            written: BTreeMap::new(),
+            written: ById::default(),
             pending: VecDeque::new(),
             socket_open: false,
             last_tick: 0,
@@ -269,7 +299,7 @@ impl<P: Clone> Coordinator<P> {
         let others = self
             .members
             .iter()
-            .filter(|(id, at)| **id != self.me && self.fresh(**at, now))
+            .filter(|(id, at)| *id != self.me && self.fresh(*at, now))
             .count();
         others + usize::from(self.role != Role::Detached)
     }
@@ -420,7 +450,7 @@ impl<P: Clone> Coordinator<P> {
         match msg {
             Msg::Hello { from } => {
                 // A newcomer learns the leader's state at once; the others at the next beat.
-                let new = self.members.insert(from, now).is_none();
+                let new = self.members.set(from, now);
                 if new && self.owns_socket() {
                     self.beat(now);
                 }
@@ -431,11 +461,11 @@ impl<P: Clone> Coordinator<P> {
                 snapshot,
             } => self.on_beat(now, from, epoch, snapshot),
             Msg::Send { from, seq, data } => {
-                self.members.insert(from, now);
+                self.members.set(from, now);
                 if !self.owns_socket() {
                     return;
                 }
-                let done = self.written.get(&from).copied().unwrap_or(0);
+                let done = self.written.get(from).unwrap_or(0);
                 if seq <= done {
                     self.post(Msg::Ack {
                         to: from,
@@ -448,8 +478,8 @@ impl<P: Clone> Coordinator<P> {
                 }
             }
             Msg::Ack { to, seq } => {
-                let w = self.written.entry(to).or_insert(0);
-                *w = (*w).max(seq);
+                let w = self.written.get(to).unwrap_or(0).max(seq);
+                self.written.set(to, w);
                 if to == self.me {
                     while self.unacked.front().is_some_and(|(s, _)| *s <= seq) {
                         self.unacked.pop_front();
@@ -467,7 +497,7 @@ impl<P: Clone> Coordinator<P> {
                 }
             }
             Msg::Leave { from } => {
-                self.members.remove(&from);
+                self.members.remove(from);
                 if self.role == Role::Follower && self.leader == Some(from) {
                     // Its socket closes; the lock goes to the next tab.
                     self.leader = None;
@@ -506,7 +536,7 @@ impl<P: Clone> Coordinator<P> {
         if self.role != Role::Follower || stale {
             return;
         }
-        self.members.remove(&from);
+        self.members.remove(from);
         if self.leader != Some(from) {
             // A new leader: what we saw of the old one is gone; it gets every unconfirmed
             // send again, in order.
@@ -547,7 +577,7 @@ impl<P: Clone> Coordinator<P> {
     /// Writes a follower's send now (the socket is open) and acknowledges it.
     fn write(&mut self, from: TabId, seq: u64, data: P) {
         self.out.push_back(Action::Write(data));
-        self.written.insert(from, seq);
+        self.written.set(from, seq);
         self.post(Msg::Ack { to: from, seq });
     }
 
@@ -561,7 +591,8 @@ impl<P: Clone> Coordinator<P> {
                     self.beat(now);
                     let cfg = self.cfg;
                     self.members
-                        .retain(|_, at| now.saturating_sub(*at) < 2 * cfg.leader_timeout);
+                        .0
+                        .retain(|(_, at)| now.saturating_sub(*at) < 2 * cfg.leader_timeout);
                 }
             }
             Role::Follower => {
@@ -583,7 +614,7 @@ impl<P: Clone> Coordinator<P> {
                 let rank = self
                     .members
                     .iter()
-                    .filter(|(id, at)| **id < self.me && self.fresh(**at, now))
+                    .filter(|(id, at)| *id < self.me && self.fresh(*at, now))
                     .count() as u64;
                 let wait = self
                     .cfg
@@ -647,7 +678,7 @@ impl<P: Clone> Coordinator<P> {
                 let Some((from, seq, data)) = self.pending.pop_front() else {
                     break;
                 };
-                if seq > self.written.get(&from).copied().unwrap_or(0) {
+                if seq > self.written.get(from).unwrap_or(0) {
                     self.write(from, seq, data);
                 }
             }

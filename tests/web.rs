@@ -1448,3 +1448,56 @@ async fn a_dropped_rust_client_closes_and_is_freed() {
     }
     assert_eq!(open, 0.0, "the server still sees the connection");
 }
+
+#[wasm_bindgen_test]
+async fn rust_api_shared_clients_use_one_socket_and_hand_over_when_the_leader_closes() {
+    use resilient_ws::{Client, Event, Message, Options, State};
+    use std::time::Duration;
+    let t = tag("rust-shared");
+    let url = format!("{}/echo?tag={t}", base());
+    let opts = || {
+        Options::new()
+            .shared(true)
+            .ping_interval(Duration::ZERO)
+            .key(format!("rust-shared-{t}"))
+    };
+    // Two clients of one key (two participants, as two tabs would be).
+    let a = Client::connect(&url, opts()).expect("a");
+    let mut a_rx = a.events();
+    let t0 = js_sys::Date::now();
+    while a.state() != State::Open && js_sys::Date::now() - t0 < 5000.0 {
+        sleep_ms(20).await;
+    }
+    let b = Client::connect(&url, opts()).expect("b");
+    let mut b_rx = b.events();
+    while b.state() != State::Open && js_sys::Date::now() - t0 < 5000.0 {
+        sleep_ms(20).await;
+    }
+    assert_eq!((a.is_leader(), b.is_leader()), (Some(true), Some(false)));
+    b.send("from b").expect("send");
+    let mut got = (false, false);
+    while !(got.0 && got.1) && js_sys::Date::now() - t0 < 8000.0 {
+        if let Some(Event::Message(Message::Text(s))) = next_event(&mut a_rx, 50).await {
+            got.0 |= s == "from b";
+        }
+        if let Some(Event::Message(Message::Text(s))) = next_event(&mut b_rx, 50).await {
+            got.1 |= s == "from b";
+        }
+    }
+    assert_eq!(got, (true, true), "b's send echoed to both");
+    let s = server_stats(&http(), &t).await.expect("stats");
+    assert_eq!(json(&s), r#"{"open":1,"accepted":1,"max_open":1,"refused":0}"#);
+    // The leader closes: b leads and connects at once.
+    a.close(Some(1000), "").expect("close a");
+    while b.is_leader() != Some(true) && js_sys::Date::now() - t0 < 10000.0 {
+        sleep_ms(20).await;
+    }
+    assert_eq!(b.is_leader(), Some(true));
+    while b.state() != State::Open && js_sys::Date::now() - t0 < 10000.0 {
+        sleep_ms(20).await;
+    }
+    b.close(Some(1000), "").expect("close b");
+    sleep_ms(300).await;
+    let s = server_stats(&http(), &t).await.expect("stats");
+    assert_eq!(json(&s), r#"{"open":0,"accepted":2,"max_open":1,"refused":0}"#);
+}

@@ -365,6 +365,24 @@ impl Shell {
             .unwrap_or_else(|| self.0.with(|s| s.engine.phase()))
     }
 
+    /// `lockReconnect`: a reconnect is scheduled or a socket is connecting (the leader's,
+    /// for a shared client that follows another tab).
+    pub fn lock_reconnect(&self) -> bool {
+        matches!(self.phase(), Phase::Waiting | Phase::Connecting)
+    }
+
+    /// `userClose`: the user closed this client and has not reopened it.
+    pub fn user_close(&self) -> bool {
+        self.mirror(|c| c.role() == Role::Detached)
+            .unwrap_or_else(|| self.0.with(|s| s.engine.user_close()))
+    }
+
+    /// The seed's online flag: open, and no pong overdue (on the leader's socket for a
+    /// shared client: the leader's heartbeat drops it when one is).
+    pub fn responsive(&self) -> bool {
+        self.phase() == Phase::Open && self.0.with(|s| s.engine.pong_deadline().is_none())
+    }
+
     /// The resolved URL of the current (or last) attempt.
     pub fn url(&self) -> String {
         let own = self.0.with(|s| s.url.clone());

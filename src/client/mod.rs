@@ -258,6 +258,13 @@ impl Client {
         (Sender::new(self), events)
     }
 
+    /// A shared client ([`Options::shared`]): `Some(true)` while this tab owns the socket,
+    /// `Some(false)` while it follows another tab's; `None` for a client alone with its
+    /// socket (not shared, or where the platform cannot share).
+    pub fn is_leader(&self) -> Option<bool> {
+        self.shell.shared_role()
+    }
+
     /// Sends a message: at once while open, queued in order while connecting or waiting to
     /// reconnect (bounded by the options); discarded after [`Client::close`], as natively.
     pub fn send(&self, message: impl Into<Message>) -> Result<(), Error> {

@@ -191,7 +191,7 @@ impl Sender {
 
     fn closed_for_good(&self) -> bool {
         let shell = self.client.shell();
-        shell.phase() == State::Closed || shell.with_engine(|e| e.user_close())
+        shell.phase() == State::Closed || shell.user_close()
     }
 }
 

@@ -502,7 +502,7 @@ impl ResilientWebSocket {
     /// `lockReconnect`: a reconnect is scheduled or a socket is connecting.
     #[wasm_bindgen(getter, js_name = lockReconnect)]
     pub fn lock_reconnect(&self) -> bool {
-        self.shell.with_engine(|e| e.lock_reconnect())
+        self.shell.lock_reconnect()
     }
 
     /// A shared client: `'leader'` while this tab owns the socket, `'follower'` while it
@@ -519,7 +519,7 @@ impl ResilientWebSocket {
     /// `userClose`: the user closed and has not reopened.
     #[wasm_bindgen(getter, js_name = userClose)]
     pub fn user_close(&self) -> bool {
-        self.shell.with_engine(|e| e.user_close())
+        self.shell.user_close()
     }
 
     /// Failed attempts since the last open (the current attempt number while waiting).

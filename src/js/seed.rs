@@ -276,25 +276,19 @@ impl WebsocketClass {
     /// `lockReconnect`: a reconnect is scheduled or a socket is connecting.
     #[wasm_bindgen(getter, js_name = lockReconnect)]
     pub fn lock_reconnect(&self) -> bool {
-        self.shell()
-            .is_some_and(|s| s.with_engine(|e| e.lock_reconnect()))
+        self.shell().is_some_and(|s| s.lock_reconnect())
     }
 
     /// `userClose`: `closeSocket()` was called and nothing reopened since.
     #[wasm_bindgen(getter, js_name = userClose)]
     pub fn user_close(&self) -> bool {
-        self.shell()
-            .is_some_and(|s| s.with_engine(|e| e.user_close()))
+        self.shell().is_some_and(|s| s.user_close())
     }
 
     /// The seed's online flag: open and no pong overdue.
     #[wasm_bindgen(getter, js_name = websocketState)]
     pub fn websocket_state(&self) -> bool {
-        self.shell().is_some_and(|s| {
-            s.with_engine(|e| {
-                e.phase() == crate::engine::Phase::Open && e.pong_deadline().is_none()
-            })
-        })
+        self.shell().is_some_and(|s| s.responsive())
     }
 
     /// The seed's other spelling of `websocketState`.

@@ -326,3 +326,42 @@ test('6. close() detaches one tab at a time; the last close closes the socket', 
     await ctx.close();
   }
 });
+
+test('websocketClass.configure({ url, shared: true }): two tabs of the seed\'s calling code, one connection', { timeout: 30000 }, async () => {
+  const tag = uniqueTag('seed');
+  const ctx = await browser.newContext();
+  try {
+    const pages = [];
+    for (let i = 0; i < 2; i++) {
+      const page = await ctx.newPage();
+      await page.goto(`${HTTP}/bare.html`);
+      await page.waitForFunction(() => window.rwsReady === true);
+      await page.evaluate(
+        ([url, i]) => {
+          window.got = [];
+          rws.websocketClass.configure({ url, shared: true, pingInterval: 0 });
+          const thatVue = { getSocketMsg() {} };
+          const w = (window.w = new rws.websocketClass(thatVue));
+          w.getWebSocketMsg((e) => window.got.push(e.data));
+          w.onopenSuccess(() => (window.opened = true));
+          w.createWebSocket();
+        },
+        [`${WS}/echo?tag=${tag}`, i],
+      );
+      pages.push(page);
+    }
+    for (const page of pages) await until('open', () => page.evaluate(() => window.opened === true && window.w.websocketState));
+    for (const [i, page] of pages.entries()) await page.evaluate((i) => window.w.websocketSendMsg(`hello from ${i}`), i);
+    for (const page of pages) {
+      await until('both hellos echoed to both tabs', async () => {
+        const got = await page.evaluate(() => window.got);
+        return got.includes('hello from 0') && got.includes('hello from 1');
+      });
+    }
+    const s = await stats(tag);
+    assert.equal(s.accepted, 1);
+    assert.equal(s.max_open, 1);
+  } finally {
+    await ctx.close();
+  }
+});
