@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { firefoxPage, webkitPage } from '../support/engines.mjs';
+import { engineTabs, firefoxPage, webkitPage } from '../support/engines.mjs';
 
 const HTTP = process.env.RWS_TEST_HTTP;
 const OUT_DIR = fileURLToPath(new URL('../../test-output/fuzz/', import.meta.url));
@@ -100,6 +100,86 @@ for (const engine of ENGINES) {
       }
     } finally {
       await page.close();
+    }
+  });
+}
+
+// Shared clients (issue 15; tests/e2e/shared.mjs runs the full set in Chromium): three tabs
+// of one browser share one connection, every tab sees every echo once and in order, the
+// leader's tab closes and a follower takes over, and the last close closes the socket.
+// Crashing and freezing a tab need Chromium's CDP.
+for (const engine of ENGINES) {
+  test(`${engine}: shared clients in three tabs: one connection, takeover, last close`, { timeout: 90000 }, async (t) => {
+    const tag = `engines-shared-${engine}-${process.pid}-${Date.now().toString(36)}`;
+    const url = `${HTTP.replace('http', 'ws')}/echo?tag=${tag}`;
+    const stats = async () => (await fetch(`${HTTP}/control/stats?tag=${tag}`)).json();
+    const { tabs, close } = await engineTabs(engine, 3, `${HTTP}/bare.html`, () => window.rwsReady === true);
+    const until = async (what, fn, timeout = 10000) => {
+      const t0 = Date.now();
+      for (;;) {
+        const v = await fn();
+        if (v) return v;
+        if (Date.now() - t0 > timeout) assert.fail(`${engine}: timed out waiting for ${what}`);
+        await sleep(50);
+      }
+    };
+    const all = (fn, arg) => Promise.all(tabs.map((tab) => tab.evaluate(fn, arg)));
+    try {
+      for (const [i, tab] of tabs.entries()) {
+        await tab.evaluate((a) => {
+          window.tab = a.i;
+          window.got = [];
+          window.c = new rws.ResilientWebSocket(a.url, [], { shared: true, pingInterval: 0, reconnectDelay: 300 });
+          window.c.addEventListener('message', (e) => window.got.push(e.data));
+          return true;
+        }, { url, i });
+      }
+      const roles = await all(() => window.c.sharedRole);
+      if (roles.includes(null)) {
+        t.skip(`${engine}: no Web Locks or BroadcastChannel here (sharedRole ${roles})`);
+        return;
+      }
+      await until('every tab open', async () => (await all(() => window.c.state)).every((s) => s === 'open'));
+      assert.deepEqual(await stats(), { open: 1, accepted: 1, max_open: 1, refused: 0 });
+      await all((n) => {
+        for (let k = 0; k < n; k++) window.c.send(`${window.tab}:${k}`);
+        return true;
+      }, 30);
+      await until('90 echoes in every tab', async () => (await all(() => window.got.length)).every((n) => n >= 90));
+      for (const got of await all(() => window.got)) {
+        for (const i of [0, 1, 2]) {
+          const mine = got.filter((d) => d.startsWith(`${i}:`)).map((d) => Number(d.slice(2)));
+          assert.deepEqual(mine, Array.from({ length: 30 }, (_, k) => k), `${engine}: tab ${i}'s sends once, in order`);
+        }
+      }
+      // The leader's tab closes.
+      const leader = (await all(() => window.c.sharedRole)).indexOf('leader');
+      const rest = tabs.filter((_, i) => i !== leader);
+      const t0 = Date.now();
+      await tabs[leader].close();
+      await until('a new leader', async () => {
+        const r = await Promise.all(rest.map((tab) => tab.evaluate(() => window.c.sharedRole)));
+        return r.includes('leader');
+      });
+      t.diagnostic(`${engine}: a follower led ${Date.now() - t0} ms after the leader's tab closed`);
+      await until('the others open', async () => (await Promise.all(rest.map((tab) => tab.evaluate(() => window.c.state)))).every((s) => s === 'open'));
+      await rest[0].evaluate(() => {
+        window.c.send('after the takeover');
+        return true;
+      });
+      for (const tab of rest) await until('the echo after the takeover', () => tab.evaluate(() => window.got.includes('after the takeover')));
+      const s = await stats();
+      assert.equal(s.open, 1);
+      assert.equal(s.max_open, 1);
+      for (const tab of rest) {
+        await tab.evaluate(() => {
+          window.c.close();
+          return true;
+        });
+      }
+      await until('no connection', async () => (await stats()).open === 0);
+    } finally {
+      await close();
     }
   });
 }

@@ -61,7 +61,7 @@ async function tabs(n, tag, options = {}) {
         for (const ty of ['open', 'close', 'reconnecting', 'statechange', 'error']) {
           c.addEventListener(ty, (e) => window.log.push({ ty, at: performance.now(), code: e.code, to: e.to }));
         }
-        c.addEventListener('message', (e) => window.log.push({ ty: 'message', data: e.data }));
+        c.addEventListener('message', (e) => window.log.push({ ty: 'message', data: e.data, at: performance.timeOrigin + performance.now() }));
       },
       [`${WS}/echo?tag=${tag}`, options, i],
     );
@@ -118,6 +118,33 @@ test('1. three tabs share one connection; every echo reaches all three; 100 send
       await until('300 echoes in every tab', async () => (await page.evaluate(() => window.log.filter((e) => e.ty === 'message').length)) >= 300);
     }
     t.diagnostic(`300 sends from 3 tabs echoed to all 3 in ${Date.now() - t0} ms`);
+    // The latency a relay adds: when the leader's client got each message vs a follower's
+    // (performance.timeOrigin + now() is one clock for all pages of the browser).
+    const leader = await leaderOf(pages);
+    const arrivals = await Promise.all(pages.map((p) => p.evaluate(() => Object.fromEntries(window.log.filter((e) => e.ty === 'message').map((e) => [e.data, e.at])))));
+    const lags = [];
+    for (const [i, a] of arrivals.entries()) {
+      if (i === leader) continue;
+      for (const [data, at] of Object.entries(a)) lags.push(at - arrivals[leader][data]);
+    }
+    lags.sort((x, y) => x - y);
+    const q = (p) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))].toFixed(2);
+    t.diagnostic(`relay latency in a burst (leader's client -> a follower's, ${lags.length} messages): median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms`);
+    // One message at a time (20, 50 ms apart).
+    for (let n = 0; n < 20; n++) {
+      await pages[leader].evaluate((n) => window.c.send(`solo:${n}`), n);
+      await sleep(50);
+    }
+    await sleep(300);
+    const solo = await Promise.all(pages.map((p) => p.evaluate(() => Object.fromEntries(window.log.filter((e) => e.ty === 'message' && e.data.startsWith('solo:')).map((e) => [e.data, e.at])))));
+    const one = [];
+    for (const [i, a] of solo.entries()) {
+      if (i === leader) continue;
+      for (const [data, at] of Object.entries(a)) one.push(at - solo[leader][data]);
+    }
+    one.sort((x, y) => x - y);
+    assert.equal(one.length, 40);
+    t.diagnostic(`relay latency one at a time (${one.length}): median ${one[20].toFixed(2)} ms, max ${one[39].toFixed(2)} ms`);
     await sleep(200);
     for (const page of pages) {
       for (const tab of [0, 1, 2]) assert.deepEqual(await echoes(page, tab), range(100), `tab ${tab}'s sends, as seen by every tab`);

@@ -80,10 +80,70 @@ export async function webkitPage(url, ready) {
   return {
     name: 'webkit',
     errors: [],
+    driver: { call, id },
     evaluate,
     close: async () => {
       await call('DELETE', `/session/${id}`).catch(() => {});
       driver.kill();
     },
   };
+}
+
+/** `n` tabs of one browser of `engine` ('firefox' | 'webkit'), each at `url` and loaded
+ *  until `ready()`: `{ tabs: [{ evaluate(fn, arg), close() }], close() }`. Tabs of one
+ *  browser share BroadcastChannel and Web Locks (the shared-client tests). */
+export async function engineTabs(engine, n, url, ready) {
+  return engine === 'firefox' ? firefoxTabs(n, url, ready) : webkitTabs(n, url, ready);
+}
+
+async function firefoxTabs(n, url, ready) {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+  const tabs = [];
+  for (let i = 0; i < n; i++) {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(ready, { timeout: 20000 });
+    tabs.push({ evaluate: (fn, arg) => page.evaluate(fn, arg), close: () => page.close() });
+  }
+  return { tabs, close: () => browser.close() };
+}
+
+async function webkitTabs(n, url, ready) {
+  const first = await webkitPage(url, ready);
+  const { call, id } = first.driver;
+  const handles = [await call('GET', `/session/${id}/window`)];
+  for (let i = 1; i < n; i++) {
+    const w = await call('POST', `/session/${id}/window/new`, { type: 'tab' });
+    handles.push(w.handle);
+  }
+  // One script at a time: each runs in its window, switched to first.
+  let chain = Promise.resolve();
+  let current = handles[0];
+  const inWindow = (h, f) => {
+    const run = chain.then(async () => {
+      if (current !== h) {
+        await call('POST', `/session/${id}/window`, { handle: h });
+        current = h;
+      }
+      return f();
+    });
+    chain = run.catch(() => {});
+    return run;
+  };
+  for (const h of handles.slice(1)) {
+    await inWindow(h, () => call('POST', `/session/${id}/url`, { url }));
+    const t0 = Date.now();
+    while (!(await inWindow(h, () => first.evaluate(ready)).catch(() => false))) {
+      if (Date.now() - t0 > 20000) throw new Error(`${url} not ready in 20 s (WebKit tab)`);
+      await sleep(100);
+    }
+  }
+  const tabs = handles.map((h) => ({
+    evaluate: (fn, arg) => inWindow(h, () => first.evaluate(fn, arg)),
+    close: () => inWindow(h, () => call('DELETE', `/session/${id}/window`)).then(() => {
+      current = null;
+    }),
+  }));
+  return { tabs, close: () => first.close() };
 }
