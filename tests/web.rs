@@ -1486,7 +1486,10 @@ async fn rust_api_shared_clients_use_one_socket_and_hand_over_when_the_leader_cl
     }
     assert_eq!(got, (true, true), "b's send echoed to both");
     let s = server_stats(&http(), &t).await.expect("stats");
-    assert_eq!(json(&s), r#"{"open":1,"accepted":1,"max_open":1,"refused":0}"#);
+    assert_eq!(
+        json(&s),
+        r#"{"open":1,"accepted":1,"max_open":1,"refused":0}"#
+    );
     // The leader closes: b leads and connects at once.
     a.close(Some(1000), "").expect("close a");
     while b.is_leader() != Some(true) && js_sys::Date::now() - t0 < 10000.0 {
@@ -1499,5 +1502,8 @@ async fn rust_api_shared_clients_use_one_socket_and_hand_over_when_the_leader_cl
     b.close(Some(1000), "").expect("close b");
     sleep_ms(300).await;
     let s = server_stats(&http(), &t).await.expect("stats");
-    assert_eq!(json(&s), r#"{"open":0,"accepted":2,"max_open":1,"refused":0}"#);
+    assert_eq!(
+        json(&s),
+        r#"{"open":0,"accepted":2,"max_open":1,"refused":0}"#
+    );
 }

@@ -392,3 +392,45 @@ test('websocketClass.configure({ url, shared: true }): two tabs of the seed\'s c
     await ctx.close();
   }
 });
+
+test('the demo\'s "shared across tabs" view: two tabs, one leads, one connection', { timeout: 30000 }, async () => {
+  const ctx = await browser.newContext();
+  try {
+    const pages = [await ctx.newPage(), await ctx.newPage()];
+    for (const p of pages) await p.goto(`${HTTP}/`);
+    const role = (p) => p.evaluate(() => document.querySelector('#shared-role')?.textContent.trim());
+    await until('one leader, one follower', async () => {
+      const r = (await Promise.all(pages.map(role))).sort();
+      return r[0] === 'follower' && r[1] === 'leader';
+    });
+    await until('one connection shown', async () =>
+      (await Promise.all(pages.map((p) => p.evaluate(() => document.querySelector('#shared-connections')?.textContent ?? ''))))
+        .every((t) => t.startsWith('1 open')));
+    await pages[0].click('#shared-send');
+    for (const p of pages) await until('the echo in both tabs', () => p.evaluate(() => document.querySelector('#shared-last')?.textContent === 'hello from a tab'));
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('a tab and a dedicated worker of that tab share one connection', { timeout: 30000 }, async () => {
+  const tag = uniqueTag('worker');
+  const { ctx, pages } = await tabs(1, tag);
+  try {
+    const [page] = pages;
+    await page.evaluate(
+      ([url]) => window.startWorker('dedicated', url, { shared: true, pingInterval: 0 }),
+      [`${WS}/echo?tag=${tag}`],
+    );
+    await until('the worker open', () => page.evaluate(() => window.workerLog.dedicated?.state === 'open'));
+    assert.equal(await page.evaluate(() => window.workerLog.dedicated.role), 'follower');
+    await page.evaluate(() => window.workers.dedicated.postMessage({ send: 'from the worker' }));
+    await until('the page got the worker\'s echo', () => page.evaluate(() => window.log.some((e) => e.data === 'from the worker')));
+    await until('the worker got it too', () => page.evaluate(() => window.workerLog.dedicated.log.includes('message:from the worker')));
+    const s = await stats(tag);
+    assert.equal(s.accepted, 1);
+    assert.equal(s.max_open, 1);
+  } finally {
+    await ctx.close();
+  }
+});

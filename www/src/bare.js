@@ -7,7 +7,7 @@ window.rwsReady = true;
 /** Starts a client in a dedicated or shared worker (tests/e2e). Resolves with the worker's
  *  port; `window.workerLog[kind]` holds its latest report. */
 window.workerLog = {};
-window.startWorker = (kind, url) => {
+window.startWorker = (kind, url, options) => {
   const w =
     kind === 'shared'
       ? new SharedWorker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'rws-test' })
@@ -16,6 +16,6 @@ window.startWorker = (kind, url) => {
   port.onmessage = ({ data }) => {
     window.workerLog[kind] = data;
   };
-  port.postMessage({ url });
+  port.postMessage({ url, options });
   window.workers = { ...(window.workers || {}), [kind]: port };
 };

@@ -11,11 +11,12 @@ let ws = null;
 const log = [];
 
 function serve(port) {
-  const report = () => port.postMessage({ log: log.slice(), state: ws?.state ?? null, readyState: ws?.readyState ?? null });
+  const report = () =>
+    port.postMessage({ log: log.slice(), state: ws?.state ?? null, readyState: ws?.readyState ?? null, role: ws?.sharedRole ?? null });
   port.onmessage = async ({ data }) => {
     if (data.url) {
       await ready;
-      ws = new ResilientWebSocket(data.url, [], { pingInterval: 300, pongTimeout: 2000, reconnectDelay: 200 });
+      ws = new ResilientWebSocket(data.url, [], { pingInterval: 300, pongTimeout: 2000, reconnectDelay: 200, ...data.options });
       log.push(`global:${typeof window === 'undefined' ? 'no-window' : 'window'}`);
       for (const ty of ['open', 'close', 'reconnecting', 'reconnect', 'heartbeat-timeout']) {
         ws.addEventListener(ty, () => {
