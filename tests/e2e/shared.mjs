@@ -71,6 +71,17 @@ async function tabs(n, tag, options = {}) {
   return { ctx, pages };
 }
 
+/** Runs `fn({ tag, pages, ctx })` with `n` tabs (see `tabs`), closing them afterwards. */
+async function withTabs(n, name, fn, options) {
+  const tag = uniqueTag(name);
+  const { ctx, pages } = await tabs(n, tag, options);
+  try {
+    return await fn({ tag, pages, ctx });
+  } finally {
+    await ctx.close();
+  }
+}
+
 const roles = (pages) => Promise.all(pages.map((p) => p.evaluate(() => window.c.sharedRole)));
 async function leaderOf(pages) {
   const r = await roles(pages);
@@ -106,10 +117,8 @@ async function echoes(page, tab, prefix = '') {
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 const dedupe = (xs) => xs.filter((x, i) => i === 0 || xs[i - 1] !== x);
 
-test('1. three tabs share one connection; every echo reaches all three; 100 sends per tab arrive once, in order', { timeout: 60000 }, async (t) => {
-  const tag = uniqueTag('three');
-  const { ctx, pages } = await tabs(3, tag);
-  try {
+test('1. three tabs share one connection; every echo reaches all three; 100 sends per tab arrive once, in order', { timeout: 60000 }, async (t) =>
+  withTabs(3, 'three', async ({ tag, pages }) => {
     await leaderOf(pages);
     assert.deepEqual(await stats(tag), { open: 1, accepted: 1, max_open: 1, refused: 0 });
     const t0 = Date.now();
@@ -155,15 +164,10 @@ test('1. three tabs share one connection; every echo reaches all three; 100 send
       assert.deepEqual(v, { rs: 1, url: `${WS}/echo?tag=${tag}`, protocol: '', state: 'open' });
     }
     assert.deepEqual(await stats(tag), { open: 1, accepted: 1, max_open: 1, refused: 0 });
-  } finally {
-    await ctx.close();
-  }
-});
+  }));
 
-test('binary data crosses tabs as each tab\'s binaryType asks', { timeout: 30000 }, async () => {
-  const tag = uniqueTag('binary');
-  const { ctx, pages } = await tabs(2, tag);
-  try {
+test('binary data crosses tabs as each tab\'s binaryType asks', { timeout: 30000 }, async () =>
+  withTabs(2, 'binary', async ({ tag, pages }) => {
     await pages[0].evaluate(() => (window.c.binaryType = 'arraybuffer'));
     await pages[1].evaluate(() => (window.c.binaryType = 'blob'));
     await pages[1].evaluate(() => window.c.send(new Uint8Array([1, 2, 3])));
@@ -183,10 +187,7 @@ test('binary data crosses tabs as each tab\'s binaryType asks', { timeout: 30000
       { type: '[object ArrayBuffer]', bytes: [1, 2, 3] },
       { type: '[object Blob]', bytes: [1, 2, 3] },
     ]);
-  } finally {
-    await ctx.close();
-  }
-});
+  }));
 
 /** Takes the leader away with `how(page)`; checks the takeover and that no send is lost. */
 async function failover(t, name, how, within) {
@@ -304,10 +305,8 @@ test('4. a frozen leader (its event loop stopped): a follower takes over; thawed
   }
 });
 
-test('5. a server outage with three tabs: one reconnect sequence, not three', { timeout: 60000 }, async () => {
-  const tag = uniqueTag('outage');
-  const { ctx, pages } = await tabs(3, tag);
-  try {
+test('5. a server outage with three tabs: one reconnect sequence, not three', { timeout: 60000 }, async () =>
+  withTabs(3, 'outage', async ({ tag, pages }) => {
     await fetch(`${HTTP}/control/down?ms=1000`);
     await fetch(`${HTTP}/control/drop-all`).catch(() => {});
     await until('every tab reopened', async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.log.filter((e) => e.ty === 'open').length)))).every((n) => n >= 2), 15000);
@@ -322,15 +321,10 @@ test('5. a server outage with three tabs: one reconnect sequence, not three', { 
     const closes = await Promise.all(pages.map((p) => p.evaluate(() => window.log.filter((e) => e.ty === 'close').map((e) => e.code))));
     assert.ok(closes[0].length >= 1);
     for (const c of closes) assert.deepEqual(c, closes[0]);
-  } finally {
-    await ctx.close();
-  }
-});
+  }));
 
-test('6. close() detaches one tab at a time; the last close closes the socket', { timeout: 60000 }, async () => {
-  const tag = uniqueTag('last');
-  const { ctx, pages } = await tabs(3, tag);
-  try {
+test('6. close() detaches one tab at a time; the last close closes the socket', { timeout: 60000 }, async () =>
+  withTabs(3, 'last', async ({ tag, pages }) => {
     const leader = await leaderOf(pages);
     const order = [...pages.keys()].filter((i) => i !== leader);
     order.splice(1, 0, leader); // a follower, the leader, the other follower
@@ -349,10 +343,7 @@ test('6. close() detaches one tab at a time; the last close closes the socket', 
     await until('no connection', async () => (await stats(tag)).open === 0, 5000);
     const s = await stats(tag);
     assert.equal(s.max_open, 1);
-  } finally {
-    await ctx.close();
-  }
-});
+  }));
 
 test('websocketClass.configure({ url, shared: true }): two tabs of the seed\'s calling code, one connection', { timeout: 30000 }, async () => {
   const tag = uniqueTag('seed');
@@ -413,10 +404,8 @@ test('the demo\'s "shared across tabs" view: two tabs, one leads, one connection
   }
 });
 
-test('a tab and a dedicated worker of that tab share one connection', { timeout: 30000 }, async () => {
-  const tag = uniqueTag('worker');
-  const { ctx, pages } = await tabs(1, tag);
-  try {
+test('a tab and a dedicated worker of that tab share one connection', { timeout: 30000 }, async () =>
+  withTabs(1, 'worker', async ({ tag, pages }) => {
     const [page] = pages;
     await page.evaluate(
       ([url]) => window.startWorker('dedicated', url, { shared: true, pingInterval: 0 }),
@@ -430,7 +419,4 @@ test('a tab and a dedicated worker of that tab share one connection', { timeout:
     const s = await stats(tag);
     assert.equal(s.accepted, 1);
     assert.equal(s.max_open, 1);
-  } finally {
-    await ctx.close();
-  }
-});
+  }));
