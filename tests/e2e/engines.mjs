@@ -183,3 +183,112 @@ for (const engine of ENGINES) {
     }
   });
 }
+
+// The demo and seed 001's calling code in Firefox and WebKit (run.mjs runs the fuller
+// versions in Chromium with playwright): the same pages, driven through `evaluate` only
+// (DOM reads, clicks and input events), so one scenario serves both drivers.
+const DOM = {
+  text: (sel) => document.querySelector(sel)?.textContent.trim() ?? null,
+  click: (sel) => {
+    document.querySelector(sel).click();
+    return true;
+  },
+  fill: (a) => {
+    const el = document.querySelector(a.sel);
+    el.value = a.value;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    return true;
+  },
+  items: (sel) => [...document.querySelectorAll(sel)].map((li) => li.textContent),
+};
+
+async function poll(what, fn, timeout = 10000) {
+  const t0 = Date.now();
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() - t0 > timeout) assert.fail(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await sleep(100);
+  }
+}
+
+const serverStats = async (tag) => (await fetch(`${HTTP}/control/stats?tag=${tag}`)).json();
+
+for (const engine of ENGINES) {
+  test(`${engine}: the demo — echo, second component, heartbeat, close/reconnect, server outage`, { timeout: 60000 }, async (t) => {
+    const tag = `engines-demo-${engine}-${process.pid}-${Date.now().toString(36)}`;
+    const page = await PAGES[engine](`${HTTP}/?tag=${tag}`, () => document.querySelector('#state')?.textContent.trim() === 'open');
+    const text = (sel) => page.evaluate(DOM.text, sel);
+    const see = (sel, re, timeout) => poll(`${sel} ~ ${re}`, async () => re.test((await text(sel)) ?? ''), timeout);
+    try {
+      await see('#ready-state', /^1 OPEN$/);
+      const msg = `hello from ${engine}`;
+      await page.evaluate(DOM.fill, { sel: '#send-input', value: msg });
+      await page.evaluate(DOM.click, '#send');
+      await poll('the echo', async () => (await page.evaluate(DOM.items, '#messages li[data-dir="in"]')).some((x) => x.includes(msg)));
+      await see('#second-last', new RegExp(msg));
+      assert.deepEqual(await serverStats(tag), { open: 1, accepted: 1, max_open: 1, refused: 0 });
+      // The heartbeat (pingInterval 5 s): a ping goes out, its echo is the pong.
+      await see('#last-pong', /^\d+\.\d s ago$/, 9000);
+      // Close (user) stays closed; Reconnect now opens again.
+      await page.evaluate(DOM.click, '#close');
+      await see('#state', /^closed$/);
+      await see('#user-close', /^true$/);
+      await poll('the server to see the close', async () => (await serverStats(tag)).open === 0);
+      await page.evaluate(DOM.click, '#reconnect');
+      await see('#state', /^open$/);
+      await see('#second-state', /^open$/);
+      // A 3 s outage: waiting with a countdown, then open again, one connection.
+      await fetch(`${HTTP}/control/down?ms=3000`);
+      await see('#state', /^(waiting|connecting)$/, 5000);
+      await see('#state', /^open$/, 15000);
+      await see('#attempt', /^0$/);
+      const s = await serverStats(tag);
+      assert.equal(s.open, 1);
+      assert.equal(s.max_open, 1, 'never two connections');
+      t.diagnostic(`${engine}: demo ok, ${s.accepted} connections accepted`);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test(`${engine}: seed 001's websocketClass calling code — hooks, sends, heartbeat, server drop, closeSocket`, { timeout: 60000 }, async () => {
+    const tag = `engines-seed-${engine}-${process.pid}-${Date.now().toString(36)}`;
+    const page = await PAGES[engine](`${HTTP}/seed001.html?tag=${tag}`, () => !!(window.seed001 && (window.seed001.socket || window.seed001.error)));
+    const log = () => page.evaluate(() => window.seed001.log.map((e) => e.text));
+    const logged = (text, from = 0) => poll(text, async () => (await log()).slice(from).includes(text));
+    try {
+      assert.equal(await page.evaluate(() => window.seed001.error), null);
+      await logged('connected');
+      await logged('message: subscribe');
+      await page.evaluate(DOM.click, '#send1');
+      await logged('message: hello 1');
+      await page.evaluate(DOM.click, '#send2');
+      await logged('message: hello 2');
+      await logged('message: {"request":"ping"}');
+      const fields = () => page.evaluate(() => {
+        const { socket } = window.seed001;
+        return { websocketState: socket.websocketState, lockReconnect: socket.lockReconnect, userClose: socket.userClose, readyState: socket.ws.readyState };
+      });
+      assert.deepEqual(await fields(), { websocketState: true, lockReconnect: false, userClose: false, readyState: 1 });
+      const before = await page.evaluate(() => ({ ...window.seed001.counts }));
+      const mark = (await log()).length;
+      await fetch(`${HTTP}/control/drop-all`);
+      await poll('both hooks again', async () => {
+        const c = await page.evaluate(() => ({ ...window.seed001.counts }));
+        return c.openSuccess > before.openSuccess && c.getSocketMsg > before.getSocketMsg;
+      });
+      await logged('connected', mark);
+      await page.evaluate(DOM.click, '#close-socket');
+      await poll('the server to see the close', async () => (await serverStats(tag)).open === 0);
+      await sleep(2500);
+      const s = await serverStats(tag);
+      assert.equal(s.open, 0, 'no reconnect after closeSocket()');
+      assert.equal(s.max_open, 1);
+      assert.deepEqual(await fields(), { websocketState: false, lockReconnect: false, userClose: true, readyState: 3 });
+    } finally {
+      await page.close();
+    }
+  });
+}
