@@ -43,16 +43,22 @@ async function until(what, fn, timeout = 10000, every = 25) {
   }
 }
 
+/** A new page of `ctx` on www/bare.html, the package loaded as `window.rws`. */
+async function barePage(ctx) {
+  const page = await ctx.newPage();
+  await page.goto(`${HTTP}/bare.html`);
+  await page.waitForFunction(() => window.rwsReady === true);
+  return page;
+}
+
 /** Opens `n` pages in one context, each with a shared client to /echo?tag=…; every page
  *  logs what its client sees in `window.log`. */
 async function tabs(n, tag, options = {}) {
   const ctx = await browser.newContext();
   const pages = [];
   for (let i = 0; i < n; i++) {
-    const page = await ctx.newPage();
+    const page = await barePage(ctx);
     page.on('pageerror', (e) => console.error(`page ${i}: ${e}`));
-    await page.goto(`${HTTP}/bare.html`);
-    await page.waitForFunction(() => window.rwsReady === true);
     await page.evaluate(
       ([url, opts, i]) => {
         window.tab = i;
@@ -351,9 +357,7 @@ test('websocketClass.configure({ url, shared: true }): two tabs of the seed\'s c
   try {
     const pages = [];
     for (let i = 0; i < 2; i++) {
-      const page = await ctx.newPage();
-      await page.goto(`${HTTP}/bare.html`);
-      await page.waitForFunction(() => window.rwsReady === true);
+      const page = await barePage(ctx);
       await page.evaluate(
         ([url, i]) => {
           window.got = [];
@@ -420,3 +424,28 @@ test('a tab and a dedicated worker of that tab share one connection', { timeout:
     assert.equal(s.accepted, 1);
     assert.equal(s.max_open, 1);
   }));
+
+test('ResilientWebSocket.getInstance({ url, shared: true }): one client per key in each tab, one connection for both tabs', { timeout: 30000 }, async () => {
+  const tag = uniqueTag('instance');
+  const ctx = await browser.newContext();
+  try {
+    const pages = [];
+    for (let i = 0; i < 2; i++) {
+      const page = await barePage(ctx);
+      const same = await page.evaluate((url) => {
+        const a = rws.ResilientWebSocket.getInstance({ url, shared: true, pingInterval: 0 });
+        window.c = a;
+        return a === rws.ResilientWebSocket.getInstance({ url, shared: true });
+      }, `${WS}/echo?tag=${tag}`);
+      assert.equal(same, true, 'the registry gives the same client for the key');
+      pages.push(page);
+    }
+    await until('both open', async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.c.state)))).every((s) => s === 'open'));
+    assert.deepEqual((await roles(pages)).sort(), ['follower', 'leader']);
+    const s = await stats(tag);
+    assert.equal(s.accepted, 1);
+    assert.equal(s.max_open, 1);
+  } finally {
+    await ctx.close();
+  }
+});
