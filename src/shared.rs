@@ -16,8 +16,10 @@
 //!   every tab learns the leaders' acknowledgements, so a new leader skips what the old one
 //!   confirmed. A duplicate needs a leader that wrote and died before its acknowledgement
 //!   reached the channel (a crash inside that one task).
-//! - a leader that could not beat for `leader_timeout` (a frozen or stalled tab) steps
-//!   down before it handles anything else, so a thawed leader never writes again.
+//! - a leader that could not beat for `leader_timeout` (a frozen or stalled tab) writes
+//!   nothing before a beat interval has passed without a newer leader's beat, so a thawed
+//!   leader that was taken over steps down without writing again; one whose timers were
+//!   only throttled goes on leading (no reconnect).
 //! - one follower takes over a silent leader (the lowest id among the live followers; the
 //!   next one a beat later if it does not), and it connects at once.
 
@@ -228,6 +230,10 @@ pub struct Coordinator<P> {
     /// Own last tick (beat or hello), to tell a late timer from a silent leader.
     last_tick: Millis,
     stealing: bool,
+    /// Leading, back from a stop longer than `leader_timeout` (frozen, stalled, or timers
+    /// throttled): since when. Until a beat interval passes without a newer leader's beat,
+    /// follower sends are held, not written (another tab may lead by now).
+    suspect: Option<Millis>,
     out: VecDeque<Action<P>>,
 }
 
@@ -251,6 +257,7 @@ impl<P: Clone> Coordinator<P> {
             socket_open: false,
             last_tick: 0,
             stealing: false,
+            suspect: None,
             out: VecDeque::new(),
         }
     }
@@ -377,6 +384,7 @@ impl<P: Clone> Coordinator<P> {
         }
         self.drop_link();
         self.role = Role::Leader;
+        self.suspect = None;
         self.stealing = false;
         self.leader = None;
         self.epoch += 1;
@@ -406,6 +414,7 @@ impl<P: Clone> Coordinator<P> {
             Role::Follower
         };
         self.socket_open = false;
+        self.suspect = None;
         self.pending.clear();
         self.out.push_back(Action::ReleaseLock);
         self.out.push_back(Action::Resign);
@@ -434,13 +443,36 @@ impl<P: Clone> Coordinator<P> {
         }
     }
 
-    /// Stale leader check, before any input: a leader that could not beat for
-    /// `leader_timeout` (frozen, stalled) may have been taken over, so it steps down.
+    /// Stale leader check, before any input. A leader that could not beat for
+    /// `leader_timeout` (frozen, stalled, or its timers throttled in a hidden tab) may have
+    /// been taken over: it beats at once and holds follower sends for a beat interval. A
+    /// newer leader's beat in that time makes it step down (the held sends go to the new
+    /// leader, from their senders); none, and it goes on leading — no reconnect for a tab
+    /// whose timers were merely slow.
     fn check_stale(&mut self, now: Millis) {
-        if self.role == Role::Leader
-            && now.saturating_sub(self.last_tick) >= self.cfg.leader_timeout
-        {
-            self.resign(now);
+        if self.role != Role::Leader {
+            return;
+        }
+        if let Some(since) = self.suspect {
+            if now.saturating_sub(since) >= self.cfg.beat_interval {
+                self.suspect = None;
+                self.flush_pending();
+            }
+        } else if now.saturating_sub(self.last_tick) >= self.cfg.leader_timeout {
+            self.suspect = Some(now);
+            self.beat(now);
+        }
+    }
+
+    /// Writes the held follower sends, in order (the socket is open, no suspicion).
+    fn flush_pending(&mut self) {
+        while self.socket_open && self.suspect.is_none() {
+            let Some((from, seq, data)) = self.pending.pop_front() else {
+                break;
+            };
+            if seq > self.written.get(from).unwrap_or(0) {
+                self.write(from, seq, data);
+            }
         }
     }
 
@@ -449,9 +481,13 @@ impl<P: Clone> Coordinator<P> {
         self.check_stale(now);
         match msg {
             Msg::Hello { from } => {
-                // A newcomer learns the leader's state at once; the others at the next beat.
+                // A newcomer learns the leader's state at once; the others at the next beat,
+                // which a hello also brings when it is due: a hidden leader whose timers
+                // Chromium throttles to once a minute keeps beating on the hellos of the
+                // visible tabs (message tasks are not throttled).
                 let new = self.members.set(from, now);
-                if new && self.owns_socket() {
+                let due = now >= self.last_tick.saturating_add(self.cfg.beat_interval);
+                if self.owns_socket() && (new || due) {
                     self.beat(now);
                 }
             }
@@ -471,7 +507,7 @@ impl<P: Clone> Coordinator<P> {
                         to: from,
                         seq: done,
                     });
-                } else if self.socket_open && self.pending.is_empty() {
+                } else if self.socket_open && self.pending.is_empty() && self.suspect.is_none() {
                     self.write(from, seq, data);
                 } else {
                     self.pending.push_back((from, seq, data));
@@ -674,14 +710,7 @@ impl<P: Clone> Coordinator<P> {
             });
         }
         if matches!(event, Event::Open) {
-            while self.socket_open {
-                let Some((from, seq, data)) = self.pending.pop_front() else {
-                    break;
-                };
-                if seq > self.written.get(from).unwrap_or(0) {
-                    self.write(from, seq, data);
-                }
-            }
+            self.flush_pending();
         }
     }
 

@@ -18,6 +18,9 @@ struct Tab {
     c: Coordinator<String>,
     alive: bool,
     frozen: bool,
+    /// Timers fire only on wake-ups every this many ms (Chromium's intensive throttling of
+    /// hidden tabs: once a minute, aligned); message tasks are not throttled.
+    throttle: Option<Millis>,
     socket: bool,
     tasks: VecDeque<Task>,
     /// What the local client saw: event names and messages.
@@ -70,6 +73,7 @@ impl World {
             c: Coordinator::new(self.cfg, 100 + id as u64),
             alive: true,
             frozen: false,
+            throttle: None,
             socket: false,
             tasks: VecDeque::new(),
             seen: Vec::new(),
@@ -202,7 +206,7 @@ impl World {
             self.now += 50;
             for i in 0..self.tabs.len() {
                 let t = &self.tabs[i];
-                if !t.alive || t.frozen {
+                if !t.alive || t.frozen || t.throttle.is_some_and(|p| self.now % p != 0) {
                     continue;
                 }
                 if t.c.poll_timeout().is_some_and(|d| d <= self.now) {
@@ -587,4 +591,56 @@ fn random_freezes_kills_and_sends_keep_one_leader_and_lose_nothing() {
             );
         }
     }
+}
+
+#[test]
+fn a_hidden_leader_with_minute_timers_keeps_leading_on_the_hellos_of_visible_tabs() {
+    let mut w = World::new(3);
+    w.run(2000);
+    w.tabs[0].throttle = Some(60_000);
+    let accepted = w.server.len();
+    w.run(10 * 60_000);
+    assert_eq!(w.leaders(), vec![0], "no takeover in 10 minutes");
+    assert_eq!(w.max_sockets, 1);
+    // Sends still go through at once.
+    w.send(2, "c-0");
+    w.settle();
+    assert_eq!(w.sent("c-"), vec![0]);
+    assert_eq!(w.server.len(), accepted + 1);
+}
+
+#[test]
+fn when_every_tab_is_throttled_nobody_reconnects() {
+    let mut w = World::new(3);
+    w.run(2000);
+    for t in w.tabs.iter_mut() {
+        t.throttle = Some(60_000);
+    }
+    let mut roles = Vec::new();
+    for _ in 0..10 {
+        w.run(60_000);
+        roles.push(w.leaders());
+        assert!(w.tabs[0].socket, "the leader's socket stays");
+    }
+    assert!(roles.iter().all(|r| r == &vec![0]), "{roles:?}");
+    assert_eq!(w.max_sockets, 1);
+    // A send from a throttled follower is written within the next wake-up or two.
+    w.send(1, "b-0");
+    w.run(2 * 60_000);
+    assert_eq!(w.sent("b-"), vec![0]);
+}
+
+#[test]
+fn a_stalled_leader_that_was_not_taken_over_goes_on_without_a_reconnect() {
+    let mut w = World::new(2);
+    w.run(2000);
+    // Tab 0 stalls for 3 s (less than the followers' patience): nobody steals.
+    w.tabs[0].frozen = true;
+    w.run(3000);
+    w.tabs[0].frozen = false;
+    w.send(1, "b-0");
+    w.run(3000);
+    assert_eq!(w.leaders(), vec![0]);
+    assert_eq!(w.max_sockets, 1);
+    assert_eq!(w.sent("b-"), vec![0]);
 }

@@ -244,7 +244,7 @@ async function failover(t, name, how, within) {
 }
 
 test('2. closing the leader\'s page: a follower leads within 1 s, one connection, no send lost', { timeout: 60000 }, async (t) => {
-  const { tag, ctx } = await failover(t, 'close', (page) => page.close({ runBeforeUnload: true }), 1000);
+  const { tag, ctx } = await failover(t, 'close', (page) => page.close(), 1000);
   try {
     const s = await stats(tag);
     assert.equal(s.open, 1);
