@@ -449,3 +449,48 @@ test('ResilientWebSocket.getInstance({ url, shared: true }): one client per key 
     await ctx.close();
   }
 });
+
+test('the back/forward cache: a leader page that goes into it hands over (Chromium evicts a cached page whose Web Lock another tab wants); a lone leader is cached and restored', { timeout: 60000 }, async () => {
+  // A browser with the back/forward cache on (playwright disables it by default).
+  const b = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+  try {
+    const tag = uniqueTag('bfcache');
+    const ctx = await b.newContext();
+    const open = async () => {
+      const page = await barePage(ctx);
+      await page.evaluate((url) => {
+        window.log = [];
+        window.c = new rws.ResilientWebSocket(url, [], { shared: true, pingInterval: 0 });
+        for (const ty of ['open', 'close']) window.c.addEventListener(ty, (e) => window.log.push(`${ty}:${e.code ?? ''}`));
+        addEventListener('pageshow', (e) => window.log.push(`pageshow:${e.persisted}`));
+      }, `${WS}/echo?tag=${tag}`);
+      await until('open', () => page.evaluate(() => window.c.state === 'open'));
+      return page;
+    };
+    const leader = await open();
+    const follower = await open();
+    assert.deepEqual([await leader.evaluate(() => window.c.sharedRole), await follower.evaluate(() => window.c.sharedRole)], ['leader', 'follower']);
+    // The leader's page navigates away: the follower leads, one connection at a time.
+    await leader.goto(`${HTTP}/bare.html?elsewhere`);
+    await until('the follower leads', () => follower.evaluate(() => window.c.sharedRole === 'leader' && window.c.state === 'open'), 5000);
+    let s = await stats(tag);
+    assert.equal(s.open, 1);
+    assert.equal(s.max_open, 1);
+    // Back: the old page was evicted (it held the lock the other tab wanted), so it loads
+    // afresh, without a client.
+    await leader.goBack({ waitUntil: 'commit' });
+    await leader.waitForFunction(() => document.readyState === 'complete');
+    assert.equal(await leader.evaluate(() => typeof window.c), 'undefined', 'evicted, not restored');
+    // Now the only client leads alone; its page is cached and restored, and reconnects.
+    await follower.goto(`${HTTP}/bare.html?elsewhere`);
+    await until('the connection closed while cached', async () => (await stats(tag)).open === 0, 5000);
+    await follower.goBack({ waitUntil: 'commit' });
+    await until('restored and open again', () => follower.evaluate(() => window.log.includes('pageshow:true') && window.c.state === 'open'), 5000);
+    assert.equal(await follower.evaluate(() => window.c.sharedRole), 'leader');
+    s = await stats(tag);
+    assert.equal(s.open, 1);
+    assert.equal(s.max_open, 1);
+  } finally {
+    await b.close();
+  }
+});
