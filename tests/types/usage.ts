@@ -22,8 +22,14 @@ const options: ResilientWebSocketOptions = {
   isPong: (e: MessageEvent) => e.data === 'pong',
   shouldReconnect: (e: CloseEvent) => e.code !== 4001,
   routeBy: 'extend.code',
+  shared: true,
+  key: 'chat',
 };
 const ws = new ResilientWebSocket('wss://example.invalid/ws', ['chat'], options);
+const role: 'leader' | 'follower' | null = ws.sharedRole;
+void role;
+// @ts-expect-error: shared is a boolean
+new ResilientWebSocket('wss://example.invalid/ws', [], { shared: 'yes' });
 const ws2 = new ResilientWebSocket('wss://example.invalid/ws');
 const ws3 = new ResilientWebSocket(async () => 'wss://example.invalid/ws?token=1');
 
