@@ -605,17 +605,27 @@ function messageTo(st, e, fresh) {
   }
 }
 
-/** The socket's `onmessage`: straight to the listeners unless Rust must see it. */
-export function makeMessageHandler(root, slow, foreign) {
+/** The socket's `onmessage`: straight to the listeners unless Rust must see it. A shared
+ *  client's socket gets its own handler (the relay to the other tabs), so a client alone
+ *  with its socket pays nothing for sharing on its hot path. */
+export function makeMessageHandler(root, slow, foreign, shared) {
   if (foreign) {
-    const h = makeMessageHandler(root, slow, false);
+    const h = makeMessageHandler(root, slow, false, shared);
     return (e) => h(domEvent(e));
+  }
+  if (shared) {
+    return function onmessage(e) {
+      const st = root.st ?? root.weak?.deref();
+      if (st === undefined) return;
+      if (st.slow) slow(e);
+      else messageTo(st, relayed(st, e), true);
+    };
   }
   return function onmessage(e) {
     const st = root.st ?? root.weak?.deref();
     if (st === undefined) return;
     if (st.slow) slow(e);
-    else messageTo(st, relayed(st, e), true);
+    else messageTo(st, e, true);
   };
 }
 

@@ -25,7 +25,12 @@ extern "C" {
     #[wasm_bindgen(js_name = deliverMessage)]
     pub(crate) fn deliver_message(st: &Object, e: &web_sys::MessageEvent);
     #[wasm_bindgen(js_name = makeMessageHandler)]
-    pub(crate) fn make_message_handler(st: &Object, slow: &JsValue, foreign: bool) -> Function;
+    pub(crate) fn make_message_handler(
+        st: &Object,
+        slow: &JsValue,
+        foreign: bool,
+        shared: bool,
+    ) -> Function;
     #[wasm_bindgen(js_name = foreignHandler)]
     pub(crate) fn foreign_handler(f: &JsValue) -> Function;
     #[wasm_bindgen(js_name = verdict)]

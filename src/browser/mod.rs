@@ -996,6 +996,7 @@ fn create_socket(
             } else {
                 inner.binary_type.get()
             },
+            inner.opts.shared.is_some(),
         )
         .map(|slot| (u, slot))
     });

@@ -50,6 +50,7 @@ impl SocketSlot {
         (url, protocols): (&str, &js_sys::Array),
         ctor: Option<&js_sys::Function>,
         binary_type: web_sys::BinaryType,
+        shared: bool,
     ) -> Result<Self, JsValue> {
         let ws = match ctor {
             None => WebSocket::new_with_str_sequence(url, protocols)?,
@@ -66,7 +67,8 @@ impl SocketSlot {
         let onerror = handler(inner, id, super::on_error);
         let onclose = handler(inner, id, super::on_close);
         // The JS handler calls `onmessage` (Rust) only while Rust must see messages.
-        let handler = super::events::make_message_handler(js, onmessage.as_ref(), ctor.is_some());
+        let handler =
+            super::events::make_message_handler(js, onmessage.as_ref(), ctor.is_some(), shared);
         ws.set_onmessage(Some(&handler));
         if ctor.is_some() {
             let dom = |c: &JsValue| super::events::foreign_handler(c);
