@@ -494,3 +494,25 @@ test('the back/forward cache: a leader page that goes into it hands over (Chromi
     await b.close();
   }
 });
+
+test('reconnect() after close(): a follower rejoins the others, a closed leader comes back as a follower', { timeout: 60000 }, async () =>
+  withTabs(3, 'rejoin', async ({ tag, pages }) => {
+    const leader = await leaderOf(pages);
+    const follower = pages.findIndex((_, i) => i !== leader);
+    // A follower closes, then reopens: it follows again, the server still has 1 connection.
+    await pages[follower].evaluate(() => window.c.close());
+    await until('closed', () => pages[follower].evaluate(() => window.c.state === 'closed'));
+    await pages[follower].evaluate(() => window.c.reconnect());
+    await until('open again', () => pages[follower].evaluate(() => window.c.state === 'open' && window.c.sharedRole === 'follower'));
+    assert.equal((await stats(tag)).accepted, 1, 'no new connection for a follower');
+    // The leader closes (another tab takes over), then reopens as a follower.
+    await pages[leader].evaluate(() => window.c.close(1000));
+    await until('another leader', async () => (await roles(pages.filter((_, i) => i !== leader))).includes('leader'));
+    await pages[leader].evaluate(() => window.c.reconnect());
+    await until('the old leader open again as a follower', () => pages[leader].evaluate(() => window.c.state === 'open' && window.c.sharedRole === 'follower'));
+    await pages[leader].evaluate(() => window.c.send('back'));
+    for (const p of pages) await until('its send echoed everywhere', () => p.evaluate(() => window.log.some((e) => e.data === 'back')));
+    const s = await stats(tag);
+    assert.equal(s.open, 1);
+    assert.equal(s.max_open, 1);
+  }));
