@@ -109,7 +109,7 @@ for (const engine of ENGINES) {
 // leader's tab closes and a follower takes over, and the last close closes the socket.
 // Crashing and freezing a tab need Chromium's CDP.
 for (const engine of ENGINES) {
-  test(`${engine}: shared clients in three tabs: one connection, takeover, last close`, { timeout: 90000 }, async (t) => {
+  test(`${engine}: shared clients in three tabs: one connection, a server outage, takeover, last close`, { timeout: 90000 }, async (t) => {
     const tag = `engines-shared-${engine}-${process.pid}-${Date.now().toString(36)}`;
     const url = `${HTTP.replace('http', 'ws')}/echo?tag=${tag}`;
     const stats = async () => (await fetch(`${HTTP}/control/stats?tag=${tag}`)).json();
@@ -152,6 +152,19 @@ for (const engine of ENGINES) {
           assert.deepEqual(mine, Array.from({ length: 30 }, (_, k) => k), `${engine}: tab ${i}'s sends once, in order`);
         }
       }
+      // A server outage: one reconnect sequence for the three tabs, not three.
+      const opens = async () => all(() => window.c.state === 'open');
+      await fetch(`${HTTP}/control/drop-all`);
+      await fetch(`${HTTP}/control/down?ms=1000`);
+      // (The control API shares the server's port: it is unreachable during the outage.)
+      await until('every tab open after the outage', async () => {
+        const s = await stats().catch(() => null);
+        return s !== null && s.accepted === 2 && (await opens()).every(Boolean);
+      }, 15000);
+      await sleep(300);
+      const afterOutage = await stats();
+      assert.equal(afterOutage.accepted, 2, `one reconnect for three tabs: ${JSON.stringify(afterOutage)}`);
+      assert.equal(afterOutage.max_open, 1);
       // The leader's tab closes.
       const leader = (await all(() => window.c.sharedRole)).indexOf('leader');
       const rest = tabs.filter((_, i) => i !== leader);
