@@ -277,15 +277,6 @@ impl<P: Clone> Coordinator<P> {
         matches!(self.role, Role::Leader | Role::Leaving)
     }
 
-    /// The leader followed (own id while leading).
-    pub fn leader(&self) -> Option<TabId> {
-        if self.owns_socket() {
-            Some(self.me)
-        } else {
-            self.leader
-        }
-    }
-
     /// What the local client's `state` is.
     pub fn view(&self) -> Phase {
         self.view
@@ -299,16 +290,6 @@ impl<P: Clone> Coordinator<P> {
     /// How many own sends wait for a leader's acknowledgement.
     pub fn unacked(&self) -> usize {
         self.unacked.len()
-    }
-
-    /// The participants heard from within `leader_timeout` (this one included).
-    pub fn live_members(&self, now: Millis) -> usize {
-        let others = self
-            .members
-            .iter()
-            .filter(|(id, at)| *id != self.me && self.fresh(*at, now))
-            .count();
-        others + usize::from(self.role != Role::Detached)
     }
 
     /// The next action, I/O and local events in the order they arose.

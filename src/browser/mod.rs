@@ -466,7 +466,13 @@ impl Shell {
         bytes: impl FnOnce() -> usize,
     ) -> Result<(), JsValue> {
         check_sendable(data)?;
-        if let Some(view) = self.mirror(|c| c.view()) {
+        // (`is_shared` first: a client alone with its socket pays no borrow for sharing on
+        // its send path.)
+        if let Some(view) = self
+            .is_shared()
+            .then(|| self.mirror(|c| c.view()))
+            .flatten()
+        {
             // Another tab owns the socket: the send goes to it, unconfirmed until written.
             if matches!(view, Phase::Closing | Phase::Closed) {
                 let counted = events::discarded_bytes(bytes() as f64);
@@ -477,17 +483,7 @@ impl Shell {
             return Ok(());
         }
         // Hot path: open → straight to the socket, no copy.
-        let open = socket_call(
-            &self.0,
-            |s| {
-                if s.engine.phase() == Phase::Open {
-                    s.slot.as_ref()
-                } else {
-                    None
-                }
-            },
-            |ws| send_raw(ws, data),
-        );
+        let open = socket_call(&self.0, open_slot, |ws| send_raw(ws, data));
         if let Some(r) = open {
             return r;
         }
@@ -801,17 +797,7 @@ fn shared_action(inner: &Rc<Inner>, a: Action<JsValue>) {
 
 /// Sends through the own engine: on the socket if open, else into its queue.
 fn write_own(inner: &Rc<Inner>, d: &JsValue) {
-    let sent = socket_call(
-        inner,
-        |s| {
-            if s.engine.phase() == Phase::Open {
-                s.slot.as_ref()
-            } else {
-                None
-            }
-        },
-        |ws| send_raw(ws, d),
-    );
+    let sent = socket_call(inner, open_slot, |ws| send_raw(ws, d));
     if sent.is_none() {
         let _ = inner.with(|s| s.engine.send(d.clone(), 0, true));
     }
@@ -846,8 +832,15 @@ fn rearm(inner: &Rc<Inner>) {
                     s.timer.take()
                 });
                 drop(fired);
-                run(&i, |e, now| e.handle_timeout(now));
-                shared_run(&i, |c, now| c.handle_timeout(now));
+                // One input for both machines, then one drive.
+                i.with(|s| {
+                    let now = now();
+                    s.engine.handle_timeout(now);
+                    if let Some(c) = s.coord.as_mut() {
+                        c.handle_timeout(now);
+                    }
+                });
+                drive(&i);
             }
         })
     });
@@ -872,6 +865,15 @@ fn socket_call<R>(
     } else {
         let ws = inner.with(|s| pick(s).map(|sl| sl.ws.clone()));
         ws.map(|ws| f(&ws))
+    }
+}
+
+/// The socket, while the engine says it is open (what `send` may write to at once).
+fn open_slot(s: &State) -> Option<&SocketSlot> {
+    if s.engine.phase() == Phase::Open {
+        s.slot.as_ref()
+    } else {
+        None
     }
 }
 

@@ -229,6 +229,29 @@ impl World {
         }
     }
 
+    /// The engine of tab `i`, whose user closed it: its socket closes cleanly.
+    fn user_closed(&mut self, i: usize) {
+        self.tabs[i].socket = false;
+        self.engine(
+            i,
+            vec![
+                Event::StateChange {
+                    from: Phase::Open,
+                    to: Phase::Closing,
+                },
+                Event::Close {
+                    code: 1000,
+                    reason: String::new(),
+                    was_clean: true,
+                },
+                Event::StateChange {
+                    from: Phase::Closing,
+                    to: Phase::Closed,
+                },
+            ],
+        );
+    }
+
     /// The server sends `d` on the leader's socket.
     fn server_message(&mut self, d: &str) {
         let l = self.leaders()[0];
@@ -459,25 +482,7 @@ fn user_close_detaches_a_follower_only_and_the_last_close_closes_the_socket() {
     // The leader closes last: its engine closes the socket, then the lock goes.
     assert!(w.tabs[0].c.close(w.now, Some(1000), ""));
     w.actions(0);
-    w.tabs[0].socket = false;
-    w.engine(
-        0,
-        vec![
-            Event::StateChange {
-                from: Phase::Open,
-                to: Phase::Closing,
-            },
-            Event::Close {
-                code: 1000,
-                reason: String::new(),
-                was_clean: true,
-            },
-            Event::StateChange {
-                from: Phase::Closing,
-                to: Phase::Closed,
-            },
-        ],
-    );
+    w.user_closed(0);
     w.run(100);
     assert_eq!(w.sockets(), 0);
     assert_eq!(w.holder, None);
@@ -494,20 +499,7 @@ fn a_leader_closed_by_its_user_hands_over_after_its_socket_closed() {
     // The follower saw the leader leave; the lock is still held until the socket closed.
     assert_eq!(w.tabs[1].c.view(), Phase::Waiting);
     assert_eq!(w.leaders(), Vec::<usize>::new());
-    w.tabs[0].socket = false;
-    w.engine(
-        0,
-        vec![
-            Event::StateChange {
-                from: Phase::Open,
-                to: Phase::Closing,
-            },
-            Event::StateChange {
-                from: Phase::Closing,
-                to: Phase::Closed,
-            },
-        ],
-    );
+    w.user_closed(0);
     w.run(50);
     assert_eq!(w.leaders(), vec![1]);
     assert_eq!(w.max_sockets, 1);

@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { engineTabs, firefoxPage, webkitPage } from '../support/engines.mjs';
+import { serverStats, sleep, until } from '../support/until.mjs';
 
 const HTTP = process.env.RWS_TEST_HTTP;
 const OUT_DIR = fileURLToPath(new URL('../../test-output/fuzz/', import.meta.url));
@@ -66,7 +67,6 @@ for (const engine of ENGINES) {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 for (const engine of ENGINES) {
   test(`${engine}: a client in a dedicated and in a shared worker (open, echo, drop, reconnect)`, { timeout: 60000 }, async (t) => {
@@ -112,17 +112,8 @@ for (const engine of ENGINES) {
   test(`${engine}: shared clients in three tabs: one connection, a server outage, takeover, last close`, { timeout: 90000 }, async (t) => {
     const tag = `engines-shared-${engine}-${process.pid}-${Date.now().toString(36)}`;
     const url = `${HTTP.replace('http', 'ws')}/echo?tag=${tag}`;
-    const stats = async () => (await fetch(`${HTTP}/control/stats?tag=${tag}`)).json();
+    const stats = () => serverStats(HTTP, tag);
     const { tabs, close } = await engineTabs(engine, 3, `${HTTP}/bare.html`, () => window.rwsReady === true);
-    const until = async (what, fn, timeout = 10000) => {
-      const t0 = Date.now();
-      for (;;) {
-        const v = await fn();
-        if (v) return v;
-        if (Date.now() - t0 > timeout) assert.fail(`${engine}: timed out waiting for ${what}`);
-        await sleep(50);
-      }
-    };
     const all = (fn, arg) => Promise.all(tabs.map((tab) => tab.evaluate(fn, arg)));
     try {
       for (const [i, tab] of tabs.entries()) {
@@ -215,40 +206,30 @@ const DOM = {
   items: (sel) => [...document.querySelectorAll(sel)].map((li) => li.textContent),
 };
 
-async function poll(what, fn, timeout = 10000) {
-  const t0 = Date.now();
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() - t0 > timeout) assert.fail(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await sleep(100);
-  }
-}
 
-const serverStats = async (tag) => (await fetch(`${HTTP}/control/stats?tag=${tag}`)).json();
+const statsOf = (tag) => serverStats(HTTP, tag);
 
 for (const engine of ENGINES) {
   test(`${engine}: the demo — echo, second component, heartbeat, close/reconnect, server outage`, { timeout: 60000 }, async (t) => {
     const tag = `engines-demo-${engine}-${process.pid}-${Date.now().toString(36)}`;
     const page = await PAGES[engine](`${HTTP}/?tag=${tag}`, () => document.querySelector('#state')?.textContent.trim() === 'open');
     const text = (sel) => page.evaluate(DOM.text, sel);
-    const see = (sel, re, timeout) => poll(`${sel} ~ ${re}`, async () => re.test((await text(sel)) ?? ''), timeout);
+    const see = (sel, re, timeout) => until(`${sel} ~ ${re}`, async () => re.test((await text(sel)) ?? ''), timeout);
     try {
       await see('#ready-state', /^1 OPEN$/);
       const msg = `hello from ${engine}`;
       await page.evaluate(DOM.fill, { sel: '#send-input', value: msg });
       await page.evaluate(DOM.click, '#send');
-      await poll('the echo', async () => (await page.evaluate(DOM.items, '#messages li[data-dir="in"]')).some((x) => x.includes(msg)));
+      await until('the echo', async () => (await page.evaluate(DOM.items, '#messages li[data-dir="in"]')).some((x) => x.includes(msg)));
       await see('#second-last', new RegExp(msg));
-      assert.deepEqual(await serverStats(tag), { open: 1, accepted: 1, max_open: 1, refused: 0 });
+      assert.deepEqual(await statsOf(tag), { open: 1, accepted: 1, max_open: 1, refused: 0 });
       // The heartbeat (pingInterval 5 s): a ping goes out, its echo is the pong.
       await see('#last-pong', /^\d+\.\d s ago$/, 9000);
       // Close (user) stays closed; Reconnect now opens again.
       await page.evaluate(DOM.click, '#close');
       await see('#state', /^closed$/);
       await see('#user-close', /^true$/);
-      await poll('the server to see the close', async () => (await serverStats(tag)).open === 0);
+      await until('the server to see the close', async () => (await statsOf(tag)).open === 0);
       await page.evaluate(DOM.click, '#reconnect');
       await see('#state', /^open$/);
       await see('#second-state', /^open$/);
@@ -257,7 +238,7 @@ for (const engine of ENGINES) {
       await see('#state', /^(waiting|connecting)$/, 5000);
       await see('#state', /^open$/, 15000);
       await see('#attempt', /^0$/);
-      const s = await serverStats(tag);
+      const s = await statsOf(tag);
       assert.equal(s.open, 1);
       assert.equal(s.max_open, 1, 'never two connections');
       t.diagnostic(`${engine}: demo ok, ${s.accepted} connections accepted`);
@@ -270,7 +251,7 @@ for (const engine of ENGINES) {
     const tag = `engines-seed-${engine}-${process.pid}-${Date.now().toString(36)}`;
     const page = await PAGES[engine](`${HTTP}/seed001.html?tag=${tag}`, () => !!(window.seed001 && (window.seed001.socket || window.seed001.error)));
     const log = () => page.evaluate(() => window.seed001.log.map((e) => e.text));
-    const logged = (text, from = 0) => poll(text, async () => (await log()).slice(from).includes(text));
+    const logged = (text, from = 0) => until(text, async () => (await log()).slice(from).includes(text));
     try {
       assert.equal(await page.evaluate(() => window.seed001.error), null);
       await logged('connected');
@@ -288,15 +269,15 @@ for (const engine of ENGINES) {
       const before = await page.evaluate(() => ({ ...window.seed001.counts }));
       const mark = (await log()).length;
       await fetch(`${HTTP}/control/drop-all`);
-      await poll('both hooks again', async () => {
+      await until('both hooks again', async () => {
         const c = await page.evaluate(() => ({ ...window.seed001.counts }));
         return c.openSuccess > before.openSuccess && c.getSocketMsg > before.getSocketMsg;
       });
       await logged('connected', mark);
       await page.evaluate(DOM.click, '#close-socket');
-      await poll('the server to see the close', async () => (await serverStats(tag)).open === 0);
+      await until('the server to see the close', async () => (await statsOf(tag)).open === 0);
       await sleep(2500);
-      const s = await serverStats(tag);
+      const s = await statsOf(tag);
       assert.equal(s.open, 0, 'no reconnect after closeSocket()');
       assert.equal(s.max_open, 1);
       assert.deepEqual(await fields(), { websocketState: false, lockReconnect: false, userClose: true, readyState: 3 });

@@ -14,6 +14,7 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
+import { serverStats } from '../support/until.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const APPS = join(ROOT, 'tests/package-apps');
@@ -72,10 +73,7 @@ async function serve(dir) {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** The test server's connection counters for `tag`. */
-async function stats(tag) {
-  return (await fetch(`${HTTP}/control/stats?tag=${encodeURIComponent(tag)}`)).json();
-}
+const stats = (tag) => serverStats(HTTP, tag);
 
 /** Opens `url` in Chromium and waits until `selector`'s text is `want`; page errors fail. */
 async function expectText(url, selector, want, then = async () => {}) {

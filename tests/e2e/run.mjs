@@ -12,39 +12,14 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
+import { serverStats, sleep, until } from '../support/until.mjs';
 
 const HTTP = process.env.RWS_TEST_HTTP;
 const OUT_DIR = fileURLToPath(new URL('../../test-output/e2e/', import.meta.url));
 const PING = '{"request":"ping"}';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const uniqueTag = (name) => `e2e-${name}-${process.pid}-${Date.now().toString(36)}`;
-
-/** Polls `fn` until it returns a truthy value; fails after `timeout` ms. */
-async function until(what, fn, timeout = 10000, every = 50) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      assert.fail(`timed out after ${timeout} ms waiting for ${what} (last: ${describe(last)})`);
-    }
-    await sleep(every);
-  }
-}
-const describe = (v) => (v instanceof Error ? v.message : JSON.stringify(v));
-
-/** The test server's connection counters for `tag` (from Node). */
-async function stats(tag) {
-  const res = await fetch(`${HTTP}/control/stats?tag=${encodeURIComponent(tag)}`);
-  assert.equal(res.status, 200, 'GET /control/stats');
-  return res.json();
-}
+const stats = (tag) => serverStats(HTTP, tag);
 
 /** Waits until the text of `selector` matches `re`; returns the text. */
 async function text(page, selector, re, timeout = 10000) {

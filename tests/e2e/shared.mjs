@@ -6,11 +6,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
+import { serverStats, sleep, until } from '../support/until.mjs';
 
 const HTTP = process.env.RWS_TEST_HTTP;
 const WS = HTTP?.replace('http', 'ws');
 assert.ok(HTTP, 'run under scripts/with-server with RWS_STATIC_DIR=www/dist');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const uniqueTag = (name) => `shared-${name}-${process.pid}-${Date.now().toString(36)}`;
 
 /** The leader heartbeat's takeover time (src/shared.rs SharedConfig::default). */
@@ -24,24 +24,8 @@ after(async () => {
   await browser?.close();
 });
 
-async function stats(tag) {
-  return (await fetch(`${HTTP}/control/stats?tag=${encodeURIComponent(tag)}`)).json();
-}
+const stats = (tag) => serverStats(HTTP, tag);
 
-async function until(what, fn, timeout = 10000, every = 25) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeout} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await sleep(every);
-  }
-}
 
 /** A new page of `ctx` on www/bare.html, the package loaded as `window.rws`. */
 async function barePage(ctx) {
@@ -195,8 +179,10 @@ test('binary data crosses tabs as each tab\'s binaryType asks', { timeout: 30000
     ]);
   }));
 
-/** Takes the leader away with `how(page)`; checks the takeover and that no send is lost. */
-async function failover(t, name, how, within) {
+/** Takes the leader away with `how(page, ctx)`; checks the takeover and that no send is
+ *  lost, then runs `after({ tag, pages })` (default: one connection now, never two) and
+ *  closes the tabs. */
+async function failover(t, name, how, within, after = ({ tag }) => oneConnection(tag)) {
   const tag = uniqueTag(name);
   const { ctx, pages } = await tabs(3, tag);
   try {
@@ -236,22 +222,20 @@ async function failover(t, name, how, within) {
       }
     }
     assert.equal(newLeader > 0, true);
-    return { tag, pages, rest, ctx };
-  } catch (e) {
-    await ctx.close();
-    throw e;
-  }
-}
-
-test('2. closing the leader\'s page: a follower leads within 1 s, one connection, no send lost', { timeout: 60000 }, async (t) => {
-  const { tag, ctx } = await failover(t, 'close', (page) => page.close(), 1000);
-  try {
-    const s = await stats(tag);
-    assert.equal(s.open, 1);
-    assert.equal(s.max_open, 1, 'never two sockets');
+    await after({ tag, pages });
   } finally {
     await ctx.close();
   }
+}
+
+async function oneConnection(tag) {
+  const s = await stats(tag);
+  assert.equal(s.open, 1);
+  assert.equal(s.max_open, 1, 'never two sockets');
+}
+
+test('2. closing the leader\'s page: a follower leads within 1 s, one connection, no send lost', { timeout: 60000 }, async (t) => {
+  await failover(t, 'close', (page) => page.close(), 1000);
 });
 
 test('3. crashing the leader (CDP Page.crash): the same', { timeout: 60000 }, async (t) => {
@@ -259,14 +243,7 @@ test('3. crashing the leader (CDP Page.crash): the same', { timeout: 60000 }, as
     const cdp = await ctx.newCDPSession(page);
     cdp.send('Page.crash').catch(() => {});
   };
-  const { tag, ctx } = await failover(t, 'crash', crash, 1000);
-  try {
-    const s = await stats(tag);
-    assert.equal(s.open, 1);
-    assert.equal(s.max_open, 1, 'never two sockets');
-  } finally {
-    await ctx.close();
-  }
+  await failover(t, 'crash', crash, 1000);
 });
 
 test('4. a frozen leader (its event loop stopped): a follower takes over; thawed, the old leader follows', { timeout: 60000 }, async (t) => {
@@ -281,8 +258,7 @@ test('4. a frozen leader (its event loop stopped): a follower takes over; thawed
     await cdp.send('Debugger.enable');
     await cdp.send('Debugger.pause');
   };
-  const { tag, ctx, pages } = await failover(t, 'freeze', freeze, LEADER_TIMEOUT + 1000);
-  try {
+  await failover(t, 'freeze', freeze, LEADER_TIMEOUT + 1000, async ({ tag, pages }) => {
     // The frozen page's socket stays open (the browser's network process holds it): two
     // connections until it thaws, measured here.
     const during = await stats(tag);
@@ -306,9 +282,7 @@ test('4. a frozen leader (its event loop stopped): a follower takes over; thawed
     const s = await stats(tag);
     assert.equal(s.open, 1);
     assert.ok(s.max_open <= 2);
-  } finally {
-    await ctx.close();
-  }
+  });
 });
 
 test('5. a server outage with three tabs: one reconnect sequence, not three', { timeout: 60000 }, async () =>
