@@ -980,10 +980,9 @@ fn create_socket(
     }
     // Validation may read user data (a URL object's toString): no borrow held.
     let target = url
-        .and_then(|u| crate::validate::resolve_url(&u).map_err(|e| errors::to_js(&e)))
+        .and_then(|u| crate::validate::resolve_url(&u))
         .and_then(|u| {
-            let p = protocols
-                .and_then(|p| crate::validate::protocols(&p).map_err(|e| errors::to_js(&e)))?;
+            let p = protocols.and_then(|p| crate::validate::protocols(&p))?;
             Ok((u, p))
         });
     let opened = target.and_then(|(u, p)| {

@@ -83,13 +83,14 @@ impl core::fmt::Debug for Client {
 impl Client {
     fn open(url: &str, options: &Options) -> Result<Shell, Error> {
         options.config.validate()?;
-        let resolved = crate::validate::resolve_url(&JsValue::from_str(url))?;
-        crate::validate::protocol_list(&options.protocols)?;
+        let resolved = crate::validate::resolve_url(&JsValue::from_str(url))
+            .map_err(|e| Error::from_js(&e))?;
         let protocols: Array = options
             .protocols
             .iter()
             .map(|p| JsValue::from_str(p))
             .collect();
+        let protocols = crate::validate::protocols(&protocols).map_err(|e| Error::from_js(&e))?;
         let shared = if options.shared {
             let key = options.key.clone().unwrap_or_else(|| {
                 crate::browser::link::default_key(
@@ -140,7 +141,8 @@ impl Client {
     pub fn get_instance(url: &str, options: Options) -> Result<Client, Error> {
         let key = match &options.key {
             Some(k) => k.clone(),
-            None => crate::validate::resolve_url(&JsValue::from_str(url))?,
+            None => crate::validate::resolve_url(&JsValue::from_str(url))
+                .map_err(|e| Error::from_js(&e))?,
         };
         if let Some((shell, _)) = registry::get(&key) {
             return Ok(Self::handle(shell, None));

@@ -261,8 +261,8 @@ impl ResilientWebSocket {
         options: &JsValue,
     ) -> Result<Self, JsValue> {
         ensure_shims();
-        let parsed = options::parse(options).map_err(|e| to_js(&e))?;
-        let (opts, _) = options::shell_options(url, protocols, &parsed).map_err(|e| to_js(&e))?;
+        let parsed = options::parse(options)?;
+        let (opts, _) = options::shell_options(url, protocols, &parsed)?;
         let shell = Shell::new(parsed.config.clone(), opts);
         if let Some(t) = parsed.binary_type {
             shell.set_binary_type(t);
@@ -433,13 +433,13 @@ impl ResilientWebSocket {
         let code = if code.is_undefined() {
             None
         } else {
-            Some(crate::validate::to_number(&code))
+            Some(crate::validate::to_number(&code)?)
         };
         let code = crate::validate::close_code(code).map_err(|e| to_js(&e))?;
         let reason = if reason.is_undefined() {
             String::new()
         } else {
-            crate::validate::to_dom_string(&reason, "reason").map_err(|e| to_js(&e))?
+            crate::validate::to_dom_string(&reason, "reason")?
         };
         crate::validate::close_reason(&reason).map_err(|e| to_js(&e))?;
         let clear = !options.is_undefined() && read_bool(&options, "clearQueue");
@@ -571,7 +571,7 @@ impl ResilientWebSocket {
     ) -> Result<JsValue, JsValue> {
         let (url, protocols, options, key) = if key_or_options.is_string() {
             let u = key_or_options.clone();
-            let key = crate::validate::resolve_url(&u).map_err(|e| to_js(&e))?;
+            let key = crate::validate::resolve_url(&u)?;
             (u, JsValue::UNDEFINED, JsValue::UNDEFINED, key)
         } else if key_or_options.is_object() {
             let get =
@@ -587,7 +587,7 @@ impl ResilientWebSocket {
                 None if url.is_function() => return Err(type_error(
                     "getInstance(options): options.key is required when options.url is a function",
                 )),
-                None => crate::validate::resolve_url(&url).map_err(|e| to_js(&e))?,
+                None => crate::validate::resolve_url(&url)?,
             };
             (url, get("protocols"), key_or_options.clone(), key)
         } else {

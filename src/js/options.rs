@@ -1,49 +1,27 @@
-//! Reading the JS options object: every option type-checked with a message that names it
-//! and says what is allowed. Unknown option names are reported with `console.warn` (a typo
-//! should not break a running app, but must not pass silently either).
+//! The JS options object: read and type-checked by `src/js/options.js` (property reads,
+//! `typeof`, messages — JS-shaped work, 9 KB of wasm when it was Rust; issue 12), turned
+//! into the engine's [`Config`] and validated here, where every default and derived value
+//! lives.
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::BinaryType;
 
 use crate::browser::{ProtocolsSource, ShellOptions, UrlSource};
-use crate::engine::config::MAX_DELAY_MS;
 use crate::engine::{Config, Error, ErrorKind, OverflowPolicy};
 
-/// The options the constructor understands.
-pub const KNOWN: &[&str] = &[
-    "pingInterval",
-    "pongTimeout",
-    "pingMessage",
-    "pongMessage",
-    "isPong",
-    "hidePongs",
-    "reconnect",
-    "reconnectDelay",
-    "backoffFactor",
-    "maxReconnectDelay",
-    "jitter",
-    "maxRetries",
-    "connectTimeout",
-    "closeTimeout",
-    "shouldReconnect",
-    "maxQueued",
-    "maxQueuedBytes",
-    "overflow",
-    "binaryType",
-    "json",
-    "routeBy",
-    "bfcache",
-    "WebSocket",
-    "shared",
-    // Read by getInstance only.
-    "key",
-    "url",
-    "protocols",
-];
-
 pub use crate::engine::config::DEFAULT_PING_MESSAGE as DEFAULT_PING;
+
+#[wasm_bindgen(module = "/src/js/options.js")]
+extern "C" {
+    /// The engine's options as numbers (see `options.js`); throws the option's error.
+    #[wasm_bindgen(js_name = readConfig, catch)]
+    fn read_config(options: &JsValue, out: &mut [f64]) -> Result<(), JsValue>;
+    /// The shell's options (see `options.js`); throws the option's error.
+    #[wasm_bindgen(js_name = readRest, catch)]
+    fn read_rest(options: &JsValue) -> Result<Array, JsValue>;
+}
 
 /// Everything the options object configures.
 pub struct Parsed {
@@ -73,124 +51,6 @@ pub struct Parsed {
     pub key: Option<String>,
 }
 
-struct Reader<'a> {
-    obj: Option<&'a Object>,
-}
-
-fn type_name(v: &JsValue) -> String {
-    if v.is_null() {
-        "null".into()
-    } else if v.is_array() {
-        "an array".into()
-    } else {
-        v.js_typeof().as_string().unwrap_or_default()
-    }
-}
-
-impl Reader<'_> {
-    fn get(&self, key: &str) -> Result<Option<JsValue>, Error> {
-        let Some(o) = self.obj else { return Ok(None) };
-        let v = Reflect::get(o, &JsValue::from_str(key))
-            .map_err(|_| Error::new(ErrorKind::Type, format!("reading option '{key}' threw")))?;
-        Ok((!v.is_undefined()).then_some(v))
-    }
-
-    fn millis(&self, key: &str, min: u64) -> Result<Option<u64>, Error> {
-        let Some(v) = self.get(key)? else {
-            return Ok(None);
-        };
-        let Some(n) = v.as_f64() else {
-            return Err(Error::new(
-                ErrorKind::Type,
-                format!(
-                    "option '{key}' must be a number of milliseconds, not {}",
-                    type_name(&v)
-                ),
-            ));
-        };
-        if !n.is_finite() || n < min as f64 || n > MAX_DELAY_MS as f64 {
-            return Err(Error::new(
-                ErrorKind::Range,
-                format!(
-                    "option '{key}' is {}; allowed: {min} to {MAX_DELAY_MS} milliseconds",
-                    crate::validate::number_text(n)
-                ),
-            ));
-        }
-        Ok(Some(n.round() as u64))
-    }
-
-    fn count(&self, key: &str, allow_infinity: bool) -> Result<Option<f64>, Error> {
-        let Some(v) = self.get(key)? else {
-            return Ok(None);
-        };
-        let Some(n) = v.as_f64() else {
-            return Err(Error::new(
-                ErrorKind::Type,
-                format!("option '{key}' must be a number, not {}", type_name(&v)),
-            ));
-        };
-        let ok =
-            n >= 0.0 && (n.is_finite() && n == n.trunc() || allow_infinity && n == f64::INFINITY);
-        if !ok || (n.is_finite() && n > u32::MAX as f64) {
-            return Err(Error::new(
-                ErrorKind::Range,
-                format!(
-                    "option '{key}' is {}; allowed: a whole number from 0 to {}{}",
-                    crate::validate::number_text(n),
-                    u32::MAX,
-                    if allow_infinity { " or Infinity" } else { "" }
-                ),
-            ));
-        }
-        Ok(Some(n))
-    }
-
-    fn boolean(&self, key: &str) -> Result<Option<bool>, Error> {
-        let Some(v) = self.get(key)? else {
-            return Ok(None);
-        };
-        v.as_bool().map(Some).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Type,
-                format!(
-                    "option '{key}' must be true or false, not {}",
-                    type_name(&v)
-                ),
-            )
-        })
-    }
-
-    fn function(&self, key: &str) -> Result<Option<Function>, Error> {
-        let Some(v) = self.get(key)? else {
-            return Ok(None);
-        };
-        v.dyn_into::<Function>().map(Some).map_err(|v| {
-            Error::new(
-                ErrorKind::Type,
-                format!("option '{key}' must be a function, not {}", type_name(&v)),
-            )
-        })
-    }
-
-    fn message(&self, key: &str) -> Result<Option<JsValue>, Error> {
-        let Some(v) = self.get(key)? else {
-            return Ok(None);
-        };
-        if v.is_string() || v.is_instance_of::<js_sys::ArrayBuffer>() {
-            Ok(Some(v))
-        } else {
-            Err(Error::new(
-                ErrorKind::Type,
-                format!(
-                    "option '{key}' must be a string (or an ArrayBuffer), not {}",
-                    type_name(&v)
-                ),
-            ))
-        }
-    }
-}
-
 /// Parses `binaryType`'s value: `"blob"` or `"arraybuffer"`.
 pub fn binary_type(v: &str) -> Option<BinaryType> {
     match v {
@@ -200,163 +60,91 @@ pub fn binary_type(v: &str) -> Option<BinaryType> {
     }
 }
 
-/// Reads and validates the options object (`undefined`/`null` → all defaults).
-pub fn parse(options: &JsValue) -> Result<Parsed, Error> {
-    let obj = if options.is_undefined() || options.is_null() {
-        None
-    } else if options.is_object() && !options.is_function() {
-        Some(options.unchecked_ref::<Object>())
-    } else {
-        return Err(Error::new(
-            ErrorKind::Type,
-            format!("options must be an object, not {}", type_name(options)),
-        ));
-    };
-    if let Some(o) = obj {
-        for k in Object::keys(o).iter() {
-            let k = k.as_string().unwrap_or_default();
-            if !KNOWN.contains(&k.as_str()) {
-                web_sys::console::warn_1(&JsValue::from_str(&format!(
-                    "resilient-ws: unknown option '{k}' is ignored; known options: {}",
-                    KNOWN.join(", ")
-                )));
-            }
-        }
-    }
-    let r = Reader { obj };
-    let mut c = Config::default();
-    if let Some(v) = r.millis("pingInterval", 0)? {
-        c.ping_interval = v;
-    }
-    if let Some(v) = r.millis("pongTimeout", 1)? {
-        c.pong_timeout = v;
-    }
-    if let Some(v) = r.boolean("reconnect")? {
-        // Without reconnect the queue defaults to off (Config::max_queued_len).
-        c.reconnect = v;
-    }
-    if let Some(v) = r.millis("reconnectDelay", 0)? {
-        c.reconnect_delay = v;
-    }
-    if let Some(v) = r.millis("maxReconnectDelay", 0)? {
-        c.max_reconnect_delay = v;
-    }
-    if let Some(v) = r.millis("connectTimeout", 0)? {
-        c.connect_timeout = v;
-    }
-    // Unset: derived by Config::close_timeout_ms (0 without a heartbeat).
-    c.close_timeout = r.millis("closeTimeout", 0)?;
-    if let Some(v) = r.get("backoffFactor")? {
-        let n = v.as_f64().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Type,
-                format!(
-                    "option 'backoffFactor' must be a number, not {}",
-                    type_name(&v)
-                ),
-            )
-        })?;
-        c.backoff_factor = n;
-    }
-    if let Some(v) = r.boolean("jitter")? {
-        c.jitter = v;
-    }
-    if let Some(n) = r.count("maxRetries", true)? {
-        c.max_retries = n.is_finite().then_some(n as u32);
-    }
-    if let Some(n) = r.count("maxQueued", false)? {
-        c.max_queued = Some(n as usize);
-    }
-    if let Some(n) = r.count("maxQueuedBytes", false)? {
-        c.max_queued_bytes = n as usize;
-    }
-    if let Some(v) = r.boolean("bfcache")? {
-        c.bfcache = v;
-    }
-    if let Some(v) = r.get("overflow")? {
-        c.overflow = v
-            .as_string()
-            .and_then(|s| OverflowPolicy::parse(&s))
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Type,
-                    "option 'overflow' must be 'drop-oldest', 'drop-newest' or 'error'",
-                )
-            })?;
-    }
-    c.validate()?;
-    let binary = match r.get("binaryType")? {
-        None => None,
-        Some(v) => Some(v.as_string().and_then(|s| binary_type(&s)).ok_or_else(|| {
-            Error::new(
-                ErrorKind::Type,
-                "option 'binaryType' must be 'blob' or 'arraybuffer'",
-            )
-        })?),
-    };
-    let route_by = match r.get("routeBy")? {
-        None => None,
-        Some(v) => {
-            let path = v
-                .as_string()
-                .filter(|s| !s.is_empty() && s.split('.').all(|p| !p.is_empty()));
-            Some(
-                path.ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::Type,
-                        "option 'routeBy' must be a field name or a dotted path such as \
-                         'event' or 'extend.code'",
-                    )
-                })?
-                .split('.')
-                .map(str::to_owned)
-                .collect(),
-            )
-        }
-    };
-    let json = r.boolean("json")?.unwrap_or(false) || route_by.is_some();
-    Ok(Parsed {
-        json,
-        route_by,
-        config: c,
-        ping_message: r
-            .message("pingMessage")?
-            .unwrap_or_else(|| JsValue::from_str(DEFAULT_PING)),
-        pong_message: r.message("pongMessage")?,
-        is_pong: r.function("isPong")?,
-        hide_pongs: r.boolean("hidePongs")?.unwrap_or(false),
-        should_reconnect: r.function("shouldReconnect")?,
-        binary_type: binary,
-        socket_ctor: socket_ctor(&r)?,
-        shared: r.boolean("shared")?.unwrap_or(false),
-        key: match r.get("key")? {
-            None => None,
-            Some(v) => Some(
-                v.as_string()
-                    .ok_or_else(|| Error::new(ErrorKind::Type, "option 'key' must be a string"))?,
-            ),
-        },
-    })
+/// A set value (`options.js` writes NaN for an option that is not set).
+fn set(v: f64) -> Option<f64> {
+    (!v.is_nan()).then_some(v)
 }
 
-/// The `WebSocket` option, or the global `WebSocket`; a clear `TypeError` where neither
-/// exists (Node before 22, other runtimes without a page).
-fn socket_ctor(r: &Reader) -> Result<Option<Function>, Error> {
-    if let Some(f) = r.function("WebSocket")? {
-        return Ok(Some(f));
+/// Reads and validates the options object (`undefined`/`null` → all defaults). Errors are
+/// JS errors (`TypeError`/`RangeError`, named like the platform's).
+pub fn parse(options: &JsValue) -> Result<Parsed, JsValue> {
+    let mut n = [f64::NAN; 15];
+    read_config(options, &mut n)?;
+    let mut c = Config::default();
+    let ms = |v: f64| v as u64;
+    if let Some(v) = set(n[0]) {
+        c.ping_interval = ms(v);
     }
-    let global = Reflect::get(&js_sys::global(), &JsValue::from_str("WebSocket"))
-        .unwrap_or(JsValue::UNDEFINED);
-    if global.is_function() {
-        Ok(None)
-    } else {
-        Err(Error::new(
-            ErrorKind::Type,
-            "this runtime has no global WebSocket: pass a constructor with the WebSocket \
-             interface as the option 'WebSocket', e.g. `import { WebSocket } from 'ws'` then \
-             `new ResilientWebSocket(url, undefined, { WebSocket })`",
-        ))
+    if let Some(v) = set(n[1]) {
+        c.pong_timeout = ms(v);
     }
+    if let Some(v) = set(n[2]) {
+        // Without reconnect the queue defaults to off (Config::max_queued_len).
+        c.reconnect = v == 1.0;
+    }
+    if let Some(v) = set(n[3]) {
+        c.reconnect_delay = ms(v);
+    }
+    if let Some(v) = set(n[4]) {
+        c.max_reconnect_delay = ms(v);
+    }
+    if let Some(v) = set(n[5]) {
+        c.connect_timeout = ms(v);
+    }
+    // Unset: derived by Config::close_timeout_ms (0 without a heartbeat).
+    c.close_timeout = set(n[6]).map(ms);
+    if n[14] == 1.0 {
+        c.backoff_factor = n[7];
+    }
+    if let Some(v) = set(n[8]) {
+        c.jitter = v == 1.0;
+    }
+    if let Some(v) = set(n[9]) {
+        c.max_retries = v.is_finite().then_some(v as u32);
+    }
+    if let Some(v) = set(n[10]) {
+        c.max_queued = Some(v as usize);
+    }
+    if let Some(v) = set(n[11]) {
+        c.max_queued_bytes = v as usize;
+    }
+    if let Some(v) = set(n[12]) {
+        c.bfcache = v == 1.0;
+    }
+    if let Some(v) = set(n[13]) {
+        c.overflow = match v as u8 {
+            0 => OverflowPolicy::DropOldest,
+            1 => OverflowPolicy::DropNewest,
+            _ => OverflowPolicy::Error,
+        };
+    }
+    c.validate().map_err(|e| crate::errors::to_js(&e))?;
+    let r = read_rest(options)?;
+    let at = |i: u32| r.get(i);
+    let func = |i: u32| at(i).dyn_into::<Function>().ok();
+    Ok(Parsed {
+        config: c,
+        binary_type: match at(0).as_f64() {
+            Some(0.0) => Some(BinaryType::Blob),
+            Some(1.0) => Some(BinaryType::Arraybuffer),
+            _ => None,
+        },
+        route_by: at(1)
+            .dyn_into::<Array>()
+            .ok()
+            .map(|a| a.iter().filter_map(|s| s.as_string()).collect()),
+        json: at(2).is_truthy(),
+        ping_message: Some(at(3))
+            .filter(|v| !v.is_undefined())
+            .unwrap_or_else(|| JsValue::from_str(DEFAULT_PING)),
+        pong_message: Some(at(4)).filter(|v| !v.is_undefined()),
+        is_pong: func(5),
+        hide_pongs: at(6).is_truthy(),
+        should_reconnect: func(7),
+        socket_ctor: func(8),
+        shared: at(9).is_truthy(),
+        key: at(10).as_string(),
+    })
 }
 
 /// Builds the shell options from the constructor's arguments.
@@ -364,7 +152,7 @@ pub fn shell_options(
     url: &JsValue,
     protocols: &JsValue,
     p: &Parsed,
-) -> Result<(ShellOptions, String), Error> {
+) -> Result<(ShellOptions, String), JsValue> {
     let (url_src, first) = if let Some(f) = url.dyn_ref::<Function>() {
         (UrlSource::Dynamic(f.clone()), String::new())
     } else {
@@ -377,7 +165,7 @@ pub fn shell_options(
         ProtocolsSource::Fixed(crate::validate::protocols(protocols)?)
     };
     let shared = if p.shared {
-        shared_name(&url_src, &protocols, p.key.as_deref())?
+        shared_name(&url_src, &protocols, p.key.as_deref()).map_err(|e| crate::errors::to_js(&e))?
     } else {
         None
     };

@@ -165,7 +165,7 @@ impl WebsocketClass {
             ));
         }
         // Validate now, so a mistake shows where it is made.
-        super::options::parse(&options).map_err(|e| crate::errors::to_js(&e))?;
+        super::options::parse(&options)?;
         CONFIG.with(|c| *c.borrow_mut() = options);
         Ok(())
     }

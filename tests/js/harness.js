@@ -133,11 +133,17 @@ export async function badInputScenario(Ctor, base) {
   out.spaceProtocol = errName(mk(`${base}/echo`, ['a b']));
   out.commaProtocol = errName(mk(`${base}/echo`, 'a,b'));
   out.nonAsciiProtocol = errName(mk(`${base}/echo`, ['é']));
+  // WebIDL conversions: a Symbol is no string and no number, a BigInt no number.
+  out.symbolUrl = errName(mk(Symbol('u')));
+  out.symbolProtocol = errName(mk(`${base}/echo`, [Symbol('p')]));
   const ws = new Ctor(`${base}/echo`, [], { reconnect: false, pingInterval: 0 });
   await once(ws, 'open');
   for (const c of [0, 999, 1001, 1004, 2999, 5000, NaN, -1]) out[`close${c}`] = errName(() => ws.close(c));
   out.reason124 = errName(() => ws.close(1000, 'x'.repeat(124)));
   out.reason42Euro = errName(() => ws.close(1000, '€'.repeat(42)));
+  out.closeSymbol = errName(() => ws.close(Symbol('c')));
+  out.closeBigInt = errName(() => ws.close(1000n));
+  out.reasonSymbol = errName(() => ws.close(1000, Symbol('r')));
   out.reason123 = errName(() => ws.close(4000, 'y'.repeat(123)));
   await once(ws, 'close');
   return out;

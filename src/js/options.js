@@ -1,0 +1,170 @@
+// Reading the JS options object of `new ResilientWebSocket(url, protocols, options)`,
+// `getInstance` and `websocketClass.configure`: each option type-checked with a message
+// that names it and says what is allowed (docs/bad-input.md). Unknown option names are
+// reported with `console.warn` (a typo should not break a running app, but must not pass
+// silently either).
+//
+// This is the reading only, in JS because it is JS-shaped work (property reads, typeof,
+// messages): 9 KB of wasm as Rust (issue 12). What the values mean — defaults, the derived
+// ones, the cross-option checks (`Config::validate`) — stays in the Rust engine. The Rust
+// side (src/js/options.rs) calls `readConfig`, validates, then `readRest`: the same order of
+// property reads and of errors as one pass.
+
+const MAX_MS = 2147483647;
+
+// The options the constructor understands (the last three: getInstance's own), in the
+// order the unknown-option warning lists them.
+const KNOWN = [
+  'pingInterval', 'pongTimeout', 'pingMessage', 'pongMessage', 'isPong', 'hidePongs',
+  'reconnect', 'reconnectDelay', 'backoffFactor', 'maxReconnectDelay', 'jitter',
+  'maxRetries', 'connectTimeout', 'closeTimeout', 'shouldReconnect', 'maxQueued',
+  'maxQueuedBytes', 'overflow', 'binaryType', 'json', 'routeBy', 'bfcache', 'WebSocket',
+  'shared', 'key', 'url', 'protocols',
+];
+
+function typeName(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v;
+}
+
+function reader(options) {
+  if (options === undefined || options === null) return () => undefined;
+  if (typeof options !== 'object') {
+    throw new TypeError(`options must be an object, not ${typeName(options)}`);
+  }
+  return (key) => {
+    try {
+      return options[key];
+    } catch {
+      throw new TypeError(`reading option '${key}' threw`);
+    }
+  };
+}
+
+function millis(get, key, min) {
+  const v = get(key);
+  if (v === undefined) return NaN;
+  if (typeof v !== 'number') {
+    throw new TypeError(`option '${key}' must be a number of milliseconds, not ${typeName(v)}`);
+  }
+  if (!Number.isFinite(v) || v < min || v > MAX_MS) {
+    throw new RangeError(`option '${key}' is ${v}; allowed: ${min} to ${MAX_MS} milliseconds`);
+  }
+  return Math.round(v);
+}
+
+function count(get, key, infinity) {
+  const v = get(key);
+  if (v === undefined) return NaN;
+  if (typeof v !== 'number') throw new TypeError(`option '${key}' must be a number, not ${typeName(v)}`);
+  const ok = v >= 0 && (Number.isInteger(v) || (infinity && v === Infinity));
+  if (!ok || (Number.isFinite(v) && v > 4294967295)) {
+    throw new RangeError(
+      `option '${key}' is ${v}; allowed: a whole number from 0 to 4294967295${infinity ? ' or Infinity' : ''}`,
+    );
+  }
+  return v;
+}
+
+/** NaN when unset, else 1 or 0. */
+function flag(get, key) {
+  const v = get(key);
+  if (v === undefined) return NaN;
+  if (typeof v !== 'boolean') throw new TypeError(`option '${key}' must be true or false, not ${typeName(v)}`);
+  return v ? 1 : 0;
+}
+
+function func(get, key) {
+  const v = get(key);
+  if (v === undefined || typeof v === 'function') return v;
+  throw new TypeError(`option '${key}' must be a function, not ${typeName(v)}`);
+}
+
+function message(get, key) {
+  const v = get(key);
+  if (v === undefined || typeof v === 'string' || v instanceof ArrayBuffer) return v;
+  throw new TypeError(`option '${key}' must be a string (or an ArrayBuffer), not ${typeName(v)}`);
+}
+
+/**
+ * The engine's options, as numbers (NaN: not set; flags 1/0; `overflow` 0 drop-oldest,
+ * 1 drop-newest, 2 error), in `out`: pingInterval, pongTimeout, reconnect, reconnectDelay,
+ * maxReconnectDelay, connectTimeout, closeTimeout, backoffFactor, jitter, maxRetries,
+ * maxQueued, maxQueuedBytes, bfcache, overflow, then 1 if backoffFactor is set (it may be
+ * set to NaN, which `Config::validate` refuses). Throws the option's TypeError/RangeError.
+ */
+export function readConfig(options, out) {
+  const get = reader(options);
+  if (options !== undefined && options !== null) {
+    for (const k of Object.keys(options)) {
+      if (!KNOWN.includes(k)) {
+        console.warn(`resilient-ws: unknown option '${k}' is ignored; known options: ${KNOWN.join(', ')}`);
+      }
+    }
+  }
+  out[0] = millis(get, 'pingInterval', 0);
+  out[1] = millis(get, 'pongTimeout', 1);
+  out[2] = flag(get, 'reconnect');
+  out[3] = millis(get, 'reconnectDelay', 0);
+  out[4] = millis(get, 'maxReconnectDelay', 0);
+  out[5] = millis(get, 'connectTimeout', 0);
+  out[6] = millis(get, 'closeTimeout', 0);
+  const b = get('backoffFactor');
+  if (b !== undefined && typeof b !== 'number') {
+    throw new TypeError(`option 'backoffFactor' must be a number, not ${typeName(b)}`);
+  }
+  out[7] = b === undefined ? NaN : b;
+  out[14] = b === undefined ? 0 : 1;
+  out[8] = flag(get, 'jitter');
+  out[9] = count(get, 'maxRetries', true);
+  out[10] = count(get, 'maxQueued', false);
+  out[11] = count(get, 'maxQueuedBytes', false);
+  out[12] = flag(get, 'bfcache');
+  const o = get('overflow');
+  out[13] = o === undefined ? NaN : ['drop-oldest', 'drop-newest', 'error'].indexOf(o);
+  if (out[13] < 0) throw new TypeError("option 'overflow' must be 'drop-oldest', 'drop-newest' or 'error'");
+}
+
+/**
+ * The shell's options, read after the engine's were validated: `[binaryType (0 blob,
+ * 1 arraybuffer, -1 unset), routeBy (an array of path segments) or undefined, json, pingMessage,
+ * pongMessage, isPong, hidePongs, shouldReconnect, WebSocket (the constructor to use, or
+ * undefined for the global one), shared, key]`.
+ */
+export function readRest(options) {
+  const get = reader(options);
+  const bt = get('binaryType');
+  const binaryType = bt === undefined ? -1 : ['blob', 'arraybuffer'].indexOf(bt);
+  if (binaryType === -1 && bt !== undefined) {
+    throw new TypeError("option 'binaryType' must be 'blob' or 'arraybuffer'");
+  }
+  const rb = get('routeBy');
+  let routeBy;
+  if (rb !== undefined) {
+    if (typeof rb !== 'string' || rb.split('.').some((p) => p === '')) {
+      throw new TypeError(
+        "option 'routeBy' must be a field name or a dotted path such as 'event' or 'extend.code'",
+      );
+    }
+    routeBy = rb.split('.');
+  }
+  const json = flag(get, 'json') === 1 || routeBy !== undefined;
+  const ping = message(get, 'pingMessage');
+  const pong = message(get, 'pongMessage');
+  const isPong = func(get, 'isPong');
+  const hidePongs = flag(get, 'hidePongs') === 1;
+  const shouldReconnect = func(get, 'shouldReconnect');
+  const ctor = func(get, 'WebSocket');
+  if (ctor === undefined && typeof globalThis.WebSocket !== 'function') {
+    throw new TypeError(
+      // (`${'import'}`: wasm-bindgen's test runner hangs on a snippet whose text holds an
+      // import statement of a bare module, even inside a string.)
+      `this runtime has no global WebSocket: pass a constructor with the WebSocket interface as the option 'WebSocket', e.g. \`${'import'} { WebSocket } from 'ws'\` then \`new ResilientWebSocket(url, undefined, { WebSocket })\``,
+    );
+  }
+  const shared = flag(get, 'shared') === 1;
+  const key = get('key');
+  if (key !== undefined && typeof key !== 'string') throw new TypeError("option 'key' must be a string");
+  return [binaryType, routeBy, json, ping, pong, isPong, hidePongs, shouldReconnect, ctor, shared, key];
+}
