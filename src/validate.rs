@@ -1,6 +1,6 @@
 //! Input validation with the native `WebSocket`'s rules and error names. Close codes and
 //! reasons are checked here (tested on the host); the URL and subprotocol rules are in
-//! `src/validate.js` (the browser's own `URL` parser, `String(v)`, iterables: JS-shaped work,
+//! `src/input.js` (the browser's own `URL` parser, `String(v)`, iterables: JS-shaped work,
 //! 6.5 KB of wasm as Rust — issue 12), which the JS facade and the Rust API both call.
 
 use crate::engine::{Error, ErrorKind};
@@ -60,7 +60,7 @@ pub fn close_reason(reason: &str) -> Result<(), Error> {
 mod browser {
     use wasm_bindgen::prelude::*;
 
-    #[wasm_bindgen(module = "/src/validate.js")]
+    #[wasm_bindgen(module = "/src/input.js")]
     extern "C" {
         /// Parses `url` with the browser's URL parser against the page's address and applies
         /// the WebSocket rules (`ws:`/`wss:`, `http(s):` mapped, no fragment); the final URL,

@@ -642,9 +642,50 @@ export function verdict(root, f, e) {
   }
 }
 
-/** Calls a user function (a `url`/`protocols` source) with no arguments. */
-export function callSource(f) {
-  return f();
+/**
+ * The `url`/`protocols` sources of one attempt (each a user function or a fixed value), in a
+ * microtask of their own (never inside the I/O of a transition): both functions called (url
+ * first), a Promise result awaited (url first), then `done(url, protocols, failed)` — in
+ * `failed` bit 0 says the url, bit 1 the protocols function threw or rejected (the value is
+ * then the error). Returns a ticket: after `cancelSources(ticket)` (the Rust side dropped
+ * `done`) nothing more is called.
+ */
+export function resolveSources(url, protocols, done) {
+  const ticket = { done };
+  queueMicrotask(async () => {
+    if (ticket.done === null) return;
+    let failed = 0;
+    const call = (f, bit) => {
+      if (typeof f !== 'function') return f;
+      try {
+        return f();
+      } catch (err) {
+        failed |= bit;
+        return err;
+      }
+    };
+    const settle = async (v, bit) => {
+      if (failed & bit || !(v instanceof Promise)) return v;
+      try {
+        return await v;
+      } catch (err) {
+        failed |= bit;
+        return err;
+      }
+    };
+    let u = call(url, 1);
+    let p = call(protocols, 2);
+    u = await settle(u, 1);
+    p = await settle(p, 2);
+    const d = ticket.done;
+    ticket.done = null;
+    if (d !== null) d(u, p, failed);
+  });
+  return ticket;
+}
+
+export function cancelSources(ticket) {
+  ticket.done = null;
 }
 
 /** A Rust listener (the Rust API, websocketClass): `f(event)`; returns its id. */
@@ -855,6 +896,30 @@ export function installPrototype(proto) {
       },
       configurable: true,
       enumerable: true,
+    });
+  }
+}
+
+/** websocketClass (seed 001): wraps the methods and setters of its prototype so each call
+ *  first tells the Rust object which JS object it is (`__rwsBind`). */
+export function installBindShims(proto, methods, setters) {
+  if (Object.prototype.hasOwnProperty.call(proto, '__rwsShims')) return;
+  Object.defineProperty(proto, '__rwsShims', { value: true });
+  for (const name of methods) {
+    const f = proto[name];
+    if (typeof f !== 'function') continue;
+    Object.defineProperty(proto, name, {
+      value: function (...args) { this.__rwsBind(this); return f.apply(this, args); },
+      writable: true, configurable: true,
+    });
+  }
+  for (const name of setters) {
+    const d = Object.getOwnPropertyDescriptor(proto, name);
+    if (!d || !d.set) continue;
+    Object.defineProperty(proto, name, {
+      get: d.get,
+      set(v) { this.__rwsBind(this); d.set.call(this, v); },
+      configurable: true, enumerable: d.enumerable,
     });
   }
 }

@@ -35,8 +35,10 @@ extern "C" {
     pub(crate) fn foreign_handler(f: &JsValue) -> Function;
     #[wasm_bindgen(js_name = verdict)]
     pub(crate) fn verdict(st: &Object, f: &Function, e: &JsValue) -> i32;
-    #[wasm_bindgen(js_name = callSource, catch)]
-    pub(crate) fn call_source(f: &Function) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = resolveSources)]
+    pub(crate) fn resolve_sources(url: &JsValue, protocols: &JsValue, done: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = cancelSources)]
+    pub(crate) fn cancel_sources(ticket: &JsValue);
     #[wasm_bindgen(js_name = addRustListener)]
     pub(crate) fn add_rust_listener(st: &Object, ty: &str, f: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = removeRustListener)]

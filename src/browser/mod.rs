@@ -181,6 +181,8 @@ pub struct Inner {
     link: RefCell<Option<Link>>,
     rust_listeners: RefCell<Vec<RustListener>>,
     next_listener: Cell<u64>,
+    /// The attempt whose `url`/`protocols` functions are being resolved.
+    sources: RefCell<Option<Sources>>,
     weak: Weak<Inner>,
 }
 
@@ -285,6 +287,7 @@ impl Shell {
             link: RefCell::new(None),
             rust_listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
+            sources: RefCell::new(None),
             weak: weak.clone(),
         });
         if let Some(name) = &inner.opts.shared {
@@ -932,34 +935,44 @@ fn start_socket(inner: &Rc<Inner>, id: SocketId) {
         return;
     }
     let w = inner.weak.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let Some((url, protocols)) = w.upgrade().map(|i| {
-            let src = |f: &Function| events::call_source(f);
-            let url = match &i.opts.url {
-                UrlSource::Fixed(u) => Ok(JsValue::from_str(u)),
-                UrlSource::Dynamic(f) => src(f),
-            };
-            let protocols = match &i.opts.protocols {
-                ProtocolsSource::Fixed(a) => Ok(a.clone().into()),
-                ProtocolsSource::Dynamic(f) => src(f),
-            };
-            (url, protocols)
-        }) else {
-            return;
-        };
-        let url = resolve(url).await;
-        let protocols = resolve(protocols).await;
+    let done = Closure::new(move |url: JsValue, protocols: JsValue, failed: u8| {
+        let result = |v: JsValue, bit: u8| if failed & bit == 0 { Ok(v) } else { Err(v) };
         if let Some(i) = w.upgrade() {
-            create_socket(&i, id, url, protocols);
+            create_socket(&i, id, result(url, 1), result(protocols, 2));
         }
     });
+    let source = |u: &UrlSource, p: &ProtocolsSource| -> (JsValue, JsValue) {
+        (
+            match u {
+                UrlSource::Fixed(u) => JsValue::from_str(u),
+                UrlSource::Dynamic(f) => f.into(),
+            },
+            match p {
+                ProtocolsSource::Fixed(a) => a.into(),
+                ProtocolsSource::Dynamic(f) => f.into(),
+            },
+        )
+    };
+    let (url, protocols) = source(&inner.opts.url, &inner.opts.protocols);
+    let ticket = events::resolve_sources(&url, &protocols, done.as_ref());
+    // An earlier attempt's pending sources (superseded) are cancelled by their drop.
+    let old = inner.sources.replace(Some(Sources {
+        ticket,
+        _done: done,
+    }));
+    drop(old);
 }
 
-async fn resolve(v: Result<JsValue, JsValue>) -> Result<JsValue, JsValue> {
-    let v = v?;
-    match v.dyn_into::<js_sys::Promise>() {
-        Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await,
-        Err(v) => Ok(v),
+/// The pending `url`/`protocols` resolution of an attempt (see `resolveSources` in
+/// `events.js`): dropping it cancels the ticket, so JS never calls the dropped callback.
+struct Sources {
+    ticket: JsValue,
+    _done: Closure<dyn FnMut(JsValue, JsValue, u8)>,
+}
+
+impl Drop for Sources {
+    fn drop(&mut self) {
+        events::cancel_sources(&self.ticket);
     }
 }
 

@@ -14,29 +14,7 @@ use crate::browser::{registry, Shell};
 use crate::engine::{Error, ErrorKind, Phase};
 use crate::errors::{to_js, type_error};
 
-#[wasm_bindgen(inline_js = r#"
-export function installBindShims(proto, methods, setters) {
-  if (Object.prototype.hasOwnProperty.call(proto, '__rwsShims')) return;
-  Object.defineProperty(proto, '__rwsShims', { value: true });
-  for (const name of methods) {
-    const f = proto[name];
-    if (typeof f !== 'function') continue;
-    Object.defineProperty(proto, name, {
-      value: function (...args) { this.__rwsBind(this); return f.apply(this, args); },
-      writable: true, configurable: true,
-    });
-  }
-  for (const name of setters) {
-    const d = Object.getOwnPropertyDescriptor(proto, name);
-    if (!d || !d.set) continue;
-    Object.defineProperty(proto, name, {
-      get: d.get,
-      set(v) { this.__rwsBind(this); d.set.call(this, v); },
-      configurable: true, enumerable: d.enumerable,
-    });
-  }
-}
-"#)]
+#[wasm_bindgen(module = "/src/browser/events.js")]
 extern "C" {
     #[wasm_bindgen(js_name = installBindShims)]
     fn install_bind_shims(proto: &JsValue, methods: &js_sys::Array, setters: &js_sys::Array);

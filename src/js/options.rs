@@ -1,4 +1,4 @@
-//! The JS options object: read and type-checked by `src/js/options.js` (property reads,
+//! The JS options object: read and type-checked by `src/input.js` (property reads,
 //! `typeof`, messages — JS-shaped work, 9 KB of wasm when it was Rust; issue 12), turned
 //! into the engine's [`Config`] and validated here, where every default and derived value
 //! lives.
@@ -13,12 +13,12 @@ use crate::engine::{Config, Error, ErrorKind, OverflowPolicy};
 
 pub use crate::engine::config::DEFAULT_PING_MESSAGE as DEFAULT_PING;
 
-#[wasm_bindgen(module = "/src/js/options.js")]
+#[wasm_bindgen(module = "/src/input.js")]
 extern "C" {
-    /// The engine's options as numbers (see `options.js`); throws the option's error.
+    /// The engine's options as numbers (see `src/input.js`); throws the option's error.
     #[wasm_bindgen(js_name = readConfig, catch)]
     fn read_config(options: &JsValue, out: &mut [f64]) -> Result<(), JsValue>;
-    /// The shell's options (see `options.js`); throws the option's error.
+    /// The shell's options (see `src/input.js`); throws the option's error.
     #[wasm_bindgen(js_name = readRest, catch)]
     fn read_rest(options: &JsValue) -> Result<Array, JsValue>;
 }
@@ -60,7 +60,7 @@ pub fn binary_type(v: &str) -> Option<BinaryType> {
     }
 }
 
-/// A set value (`options.js` writes NaN for an option that is not set).
+/// A set value (`src/input.js` writes NaN for an option that is not set).
 fn set(v: f64) -> Option<f64> {
     (!v.is_nan()).then_some(v)
 }

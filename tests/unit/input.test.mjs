@@ -1,11 +1,11 @@
-// The JS input readers (src/validate.js, src/js/options.js) on their own, in Node: the cases
+// The JS input readers (src/input.js) on their own, in Node: the cases
 // the Rust host tests had before the readers moved to JS (issue 12). The browser tests
 // (tests/web.rs: bad_input_*, every_bad_option_value_*) compare them with the native
 // WebSocket and docs/bad-input.md.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveUrl, protocolList } from '../../src/validate.js';
-import { readConfig, readRest } from '../../src/js/options.js';
+import { resolveUrl, protocolList } from '../../src/input.js';
+import { readConfig, readRest } from '../../src/input.js';
 
 const syntax = (f, text) =>
   assert.throws(f, (e) => e.name === 'SyntaxError' && (text === undefined || e.message.includes(text)));
@@ -76,7 +76,7 @@ test('options: unset is NaN, set values are checked and named', () => {
 });
 
 test('WebIDL conversions: a Symbol is no string, a Symbol or BigInt no number', async () => {
-  const { domString, toNumber } = await import('../../src/validate.js');
+  const { domString, toNumber } = await import('../../src/input.js');
   assert.equal(domString(42, 'reason'), '42');
   assert.throws(() => domString(Symbol('r'), 'reason'), { name: 'TypeError', message: 'reason cannot be converted to a string' });
   assert.equal(toNumber('3000'), 3000);

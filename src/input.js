@@ -1,14 +1,150 @@
-// Reading the JS options object of `new ResilientWebSocket(url, protocols, options)`,
-// `getInstance` and `websocketClass.configure`: each option type-checked with a message
-// that names it and says what is allowed (docs/bad-input.md). Unknown option names are
-// reported with `console.warn` (a typo should not break a running app, but must not pass
-// silently either).
+// The input readers, in JS because they are JS-shaped work (property reads, `typeof`,
+// `String(v)`, the browser's URL parser, iterables, messages) that cost 15 KB of wasm as
+// Rust (issue 12); what the values mean — defaults, derived values, cross-option checks
+// (`Config::validate`), every decision — stays in the Rust engine. Errors are named like the
+// platform's, with the messages of docs/bad-input.md.
 //
-// This is the reading only, in JS because it is JS-shaped work (property reads, typeof,
-// messages): 9 KB of wasm as Rust (issue 12). What the values mean — defaults, the derived
-// ones, the cross-option checks (`Config::validate`) — stays in the Rust engine. The Rust
-// side (src/js/options.rs) calls `readConfig`, validates, then `readRest`: the same order of
-// property reads and of errors as one pass.
+// 1. The WebSocket constructor's URL and subprotocol rules and WebIDL conversions: used by
+//    the JS constructor, getInstance, close(), the `url`/`protocols` functions' results
+//    before each attempt, and the Rust API (src/client), through src/validate.rs.
+// 2. The options object of `new ResilientWebSocket(url, protocols, options)`, getInstance and
+//    `websocketClass.configure` (src/js/options.rs calls `readConfig`, validates, then
+//    `readRest`: the same order of property reads and of errors as one pass). Unknown option
+//    names are reported with `console.warn` (a typo should not break a running app, but must
+//    not pass silently either).
+//
+// (One file, not two: wasm-bindgen's test runner stalls loading a page with more snippet
+// modules than this crate had; and every file is one more request and gzip stream.)
+
+// ---- 1. URL, subprotocols, conversions
+
+function syntaxError(message) {
+  if (typeof DOMException === 'function') return new DOMException(message, 'SyntaxError');
+  const e = new Error(message);
+  e.name = 'SyntaxError';
+  return e;
+}
+
+/** WebIDL's DOMString conversion: ToString, so a Symbol is a `TypeError` (`String(v)`
+ *  would spell it "Symbol(…)"; the Rust version did, unlike the native constructor). */
+export function domString(v, what) {
+  if (typeof v === 'string') return v;
+  try {
+    return `${v}`;
+  } catch {
+    throw new TypeError(`${what} cannot be converted to a string`);
+  }
+}
+
+/** WebIDL's numeric conversion (ToNumber): a Symbol or a BigInt throws `TypeError`. */
+export function toNumber(v) {
+  return +v;
+}
+
+function pageBase() {
+  try {
+    const l = globalThis.location;
+    return l === undefined || l === null ? undefined : String(l.href ?? l);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses `url` with the browser's URL parser against the page's address, then applies the
+ * WebSocket rules: `ws:`/`wss:` kept, `http:`/`https:` mapped to `ws:`/`wss:`, any other
+ * scheme and any fragment refused (`SyntaxError`). Returns the final URL.
+ */
+export function resolveUrl(url) {
+  const original = domString(url, 'the URL');
+  const base = pageBase();
+  let u;
+  try {
+    u = base === undefined ? new URL(original) : new URL(original, base);
+  } catch {
+    throw syntaxError(
+      `Failed to construct 'ResilientWebSocket': the URL '${original}' is invalid: it must be an absolute ws://, wss://, http:// or https:// URL, or a path relative to the page.`,
+    );
+  }
+  const { href, protocol, hash } = u;
+  if (hash !== '' || href.endsWith('#')) {
+    throw syntaxError(
+      `Failed to construct 'ResilientWebSocket': the URL '${original}' contains a fragment identifier ('${hash}'). Fragment identifiers are not allowed in WebSocket URLs.`,
+    );
+  }
+  const rest = href.slice(protocol.length);
+  if (protocol === 'ws:' || protocol === 'wss:') return href;
+  if (protocol === 'http:') return `ws:${rest}`;
+  if (protocol === 'https:') return `wss:${rest}`;
+  throw syntaxError(
+    `Failed to construct 'ResilientWebSocket': the URL's scheme must be 'ws', 'wss', 'http' or 'https'; '${protocol.replace(/:+$/, '')}' is not allowed (URL '${original}').`,
+  );
+}
+
+function iterator(v) {
+  try {
+    const f = v[Symbol.iterator];
+    if (typeof f !== 'function') return undefined;
+    const it = f.call(v);
+    return it !== null && typeof it === 'object' ? it : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `protocols` argument: undefined → none; a string → one; an array or any other
+ * iterable → each converted to a string; anything else → its string. Each must be a
+ * non-empty token (RFC 7230 tchar), none twice (`SyntaxError`). Returns the array of
+ * strings for `new WebSocket`.
+ */
+export function protocolList(v) {
+  let list;
+  if (v === undefined) {
+    list = [];
+  } else if (v === null) {
+    // Not an object, so WebIDL converts it to the string "null", as natively.
+    list = ['null'];
+  } else if (Array.isArray(v)) {
+    list = [];
+    for (let i = 0; i < v.length; i++) list.push(domString(v[i], 'a subprotocol'));
+  } else if (typeof v === 'object') {
+    // Any other iterable (a Set, …) is a sequence too.
+    const it = iterator(v);
+    if (it === undefined) {
+      list = [domString(v, 'the subprotocol')];
+    } else {
+      list = [];
+      for (;;) {
+        let r;
+        try {
+          r = it.next();
+          if (r.done) break;
+        } catch {
+          throw new TypeError('the protocols iterable threw');
+        }
+        list.push(domString(r.value, 'a subprotocol'));
+      }
+    }
+  } else {
+    list = [domString(v, 'the subprotocol')];
+  }
+  list.forEach((p, i) => {
+    if (!/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/.test(p)) {
+      throw syntaxError(
+        `Failed to construct 'ResilientWebSocket': the subprotocol '${p}' is invalid: a subprotocol must be a non-empty token (letters, digits and !#$%&'*+-.^_\`|~, no spaces or separators).`,
+      );
+    }
+    if (list.indexOf(p) < i) {
+      throw syntaxError(
+        `Failed to construct 'ResilientWebSocket': the subprotocol '${p}' is duplicated; each subprotocol may appear once.`,
+      );
+    }
+  });
+  return list;
+}
+
+// ---- 2. Options
 
 const MAX_MS = 2147483647;
 
@@ -158,9 +294,7 @@ export function readRest(options) {
   const ctor = func(get, 'WebSocket');
   if (ctor === undefined && typeof globalThis.WebSocket !== 'function') {
     throw new TypeError(
-      // (`${'import'}`: wasm-bindgen's test runner hangs on a snippet whose text holds an
-      // import statement of a bare module, even inside a string.)
-      `this runtime has no global WebSocket: pass a constructor with the WebSocket interface as the option 'WebSocket', e.g. \`${'import'} { WebSocket } from 'ws'\` then \`new ResilientWebSocket(url, undefined, { WebSocket })\``,
+      "this runtime has no global WebSocket: pass a constructor with the WebSocket interface as the option 'WebSocket', e.g. `import { WebSocket } from 'ws'` then `new ResilientWebSocket(url, undefined, { WebSocket })`",
     );
   }
   const shared = flag(get, 'shared') === 1;
