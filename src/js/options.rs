@@ -70,48 +70,50 @@ fn set(v: f64) -> Option<f64> {
 pub fn parse(options: &JsValue) -> Result<Parsed, JsValue> {
     let mut n = [f64::NAN; 15];
     read_config(options, &mut n)?;
+    let [ping, pong, reconnect, delay, max_delay, connect, close, backoff, jitter, retries, queued, queued_bytes, bfcache, overflow, backoff_set] =
+        n;
     let mut c = Config::default();
     let ms = |v: f64| v as u64;
-    if let Some(v) = set(n[0]) {
+    if let Some(v) = set(ping) {
         c.ping_interval = ms(v);
     }
-    if let Some(v) = set(n[1]) {
+    if let Some(v) = set(pong) {
         c.pong_timeout = ms(v);
     }
-    if let Some(v) = set(n[2]) {
+    if let Some(v) = set(reconnect) {
         // Without reconnect the queue defaults to off (Config::max_queued_len).
         c.reconnect = v == 1.0;
     }
-    if let Some(v) = set(n[3]) {
+    if let Some(v) = set(delay) {
         c.reconnect_delay = ms(v);
     }
-    if let Some(v) = set(n[4]) {
+    if let Some(v) = set(max_delay) {
         c.max_reconnect_delay = ms(v);
     }
-    if let Some(v) = set(n[5]) {
+    if let Some(v) = set(connect) {
         c.connect_timeout = ms(v);
     }
     // Unset: derived by Config::close_timeout_ms (0 without a heartbeat).
-    c.close_timeout = set(n[6]).map(ms);
-    if n[14] == 1.0 {
-        c.backoff_factor = n[7];
+    c.close_timeout = set(close).map(ms);
+    if backoff_set == 1.0 {
+        c.backoff_factor = backoff;
     }
-    if let Some(v) = set(n[8]) {
+    if let Some(v) = set(jitter) {
         c.jitter = v == 1.0;
     }
-    if let Some(v) = set(n[9]) {
+    if let Some(v) = set(retries) {
         c.max_retries = v.is_finite().then_some(v as u32);
     }
-    if let Some(v) = set(n[10]) {
+    if let Some(v) = set(queued) {
         c.max_queued = Some(v as usize);
     }
-    if let Some(v) = set(n[11]) {
+    if let Some(v) = set(queued_bytes) {
         c.max_queued_bytes = v as usize;
     }
-    if let Some(v) = set(n[12]) {
+    if let Some(v) = set(bfcache) {
         c.bfcache = v == 1.0;
     }
-    if let Some(v) = set(n[13]) {
+    if let Some(v) = set(overflow) {
         c.overflow = match v as u8 {
             0 => OverflowPolicy::DropOldest,
             1 => OverflowPolicy::DropNewest,
