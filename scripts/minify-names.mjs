@@ -50,5 +50,20 @@ for (const [module, name, to] of map.imports) {
 }
 js = js.replace(ret[0], `return { __proto__: null, a: { ...import0, ${extra.join(', ')} } };`);
 if (/__wbg_[A-Za-z0-9_]+_[0-9a-f]{16}\b/.test(js)) fail('a hashed import name is left in the glue');
+
+// What `init()`/`initSync()` return: wasm-bindgen returns the module's exports, typed as
+// `InitOutput` with every export's name. The names are internal (and now minified); the one
+// an application may use is `memory`, so the result becomes `{ memory }`, and the .d.ts says so.
+const memory = exportNames.get('memory');
+if (memory === undefined) fail('the module exports no memory');
+const returns = js.split('return wasm;').length - 1;
+if (returns !== 3) fail(`expected 3 'return wasm;' in the glue, found ${returns}`);
+js = js.replaceAll('return wasm;', 'return { memory: wasm.' + memory + ' };');
+const dts = glue.replace(/\.js$/, '.d.ts');
+let types = readFileSync(dts, 'utf8');
+const output = /export interface InitOutput \{\n[^}]*\n\}/.exec(types);
+if (!output) fail("the .d.ts's InitOutput was not found");
+types = types.replace(output[0], 'export interface InitOutput {\n    readonly memory: WebAssembly.Memory;\n}');
+writeFileSync(dts, types);
 writeFileSync(glue, js);
 renameSync(`${wasm}.min`, wasm);
