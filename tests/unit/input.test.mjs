@@ -36,6 +36,7 @@ test('subprotocols are unique non-empty tokens', () => {
   assert.deepEqual(protocolList(new Set(['a', 'b'])), ['a', 'b']);
   const throwing = { [Symbol.iterator]: () => ({ next() { throw new Error('x'); } }) };
   assert.throws(() => protocolList(throwing), { name: 'TypeError', message: 'the protocols iterable threw' });
+  assert.throws(() => protocolList([Symbol('p')]), { name: 'TypeError', message: 'a subprotocol cannot be converted to a string' });
 });
 
 test('options: unset is NaN, set values are checked and named', () => {
