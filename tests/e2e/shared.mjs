@@ -72,6 +72,23 @@ async function withTabs(n, name, fn, options) {
   }
 }
 
+/** A fresh browser context (its own tabs, its own locks and channels), closed after `fn`. */
+async function inContext(fn) {
+  const ctx = await browser.newContext();
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** The server's counters for `tag` include `want` (e.g. `{ accepted: 1, max_open: 1 }`). */
+async function expectStats(tag, want) {
+  const s = await stats(tag);
+  for (const [k, v] of Object.entries(want)) assert.equal(s[k], v, `${k} for ${tag}`);
+  return s;
+}
+
 const roles = (pages) => Promise.all(pages.map((p) => p.evaluate(() => window.c.sharedRole)));
 async function leaderOf(pages) {
   const r = await roles(pages);
@@ -291,9 +308,7 @@ test('5. a server outage with three tabs: one reconnect sequence, not three', { 
     await fetch(`${HTTP}/control/drop-all`).catch(() => {});
     await until('every tab reopened', async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.log.filter((e) => e.ty === 'open').length)))).every((n) => n >= 2), 15000);
     await sleep(500);
-    const s = await stats(tag);
-    assert.equal(s.open, 1);
-    assert.equal(s.max_open, 1);
+    const s = await expectStats(tag, { open: 1, max_open: 1 });
     // One initial connection plus the reconnect attempts of one client (refused ones are
     // not accepted): three clients would be accepted at least 4 times.
     assert.equal(s.accepted, 2, JSON.stringify(s));
@@ -321,14 +336,12 @@ test('6. close() detaches one tab at a time; the last close closes the socket', 
       }
     }
     await until('no connection', async () => (await stats(tag)).open === 0, 5000);
-    const s = await stats(tag);
-    assert.equal(s.max_open, 1);
+    await expectStats(tag, { max_open: 1 });
   }));
 
 test('websocketClass.configure({ url, shared: true }): two tabs of the seed\'s calling code, one connection', { timeout: 30000 }, async () => {
   const tag = uniqueTag('seed');
-  const ctx = await browser.newContext();
-  try {
+  await inContext(async (ctx) => {
     const pages = [];
     for (let i = 0; i < 2; i++) {
       const page = await barePage(ctx);
@@ -354,17 +367,12 @@ test('websocketClass.configure({ url, shared: true }): two tabs of the seed\'s c
         return got.includes('hello from 0') && got.includes('hello from 1');
       });
     }
-    const s = await stats(tag);
-    assert.equal(s.accepted, 1);
-    assert.equal(s.max_open, 1);
-  } finally {
-    await ctx.close();
-  }
+    await expectStats(tag, { accepted: 1, max_open: 1 });
+  });
 });
 
 test('the demo\'s "shared across tabs" view: two tabs, one leads, one connection', { timeout: 30000 }, async () => {
-  const ctx = await browser.newContext();
-  try {
+  await inContext(async (ctx) => {
     const pages = [await ctx.newPage(), await ctx.newPage()];
     for (const p of pages) await p.goto(`${HTTP}/`);
     const role = (p) => p.evaluate(() => document.querySelector('#shared-role')?.textContent.trim());
@@ -377,9 +385,7 @@ test('the demo\'s "shared across tabs" view: two tabs, one leads, one connection
         .every((t) => t.startsWith('1 open')));
     await pages[0].click('#shared-send');
     for (const p of pages) await until('the echo in both tabs', () => p.evaluate(() => document.querySelector('#shared-last')?.textContent === 'hello from a tab'));
-  } finally {
-    await ctx.close();
-  }
+  });
 });
 
 test('a tab and a dedicated worker of that tab share one connection', { timeout: 30000 }, async () =>
@@ -394,15 +400,12 @@ test('a tab and a dedicated worker of that tab share one connection', { timeout:
     await page.evaluate(() => window.workers.dedicated.postMessage({ send: 'from the worker' }));
     await until('the page got the worker\'s echo', () => page.evaluate(() => window.log.some((e) => e.data === 'from the worker')));
     await until('the worker got it too', () => page.evaluate(() => window.workerLog.dedicated.log.includes('message:from the worker')));
-    const s = await stats(tag);
-    assert.equal(s.accepted, 1);
-    assert.equal(s.max_open, 1);
+    await expectStats(tag, { accepted: 1, max_open: 1 });
   }));
 
 test('ResilientWebSocket.getInstance({ url, shared: true }): one client per key in each tab, one connection for both tabs', { timeout: 30000 }, async () => {
   const tag = uniqueTag('instance');
-  const ctx = await browser.newContext();
-  try {
+  await inContext(async (ctx) => {
     const pages = [];
     for (let i = 0; i < 2; i++) {
       const page = await barePage(ctx);
@@ -416,12 +419,8 @@ test('ResilientWebSocket.getInstance({ url, shared: true }): one client per key 
     }
     await until('both open', async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.c.state)))).every((s) => s === 'open'));
     assert.deepEqual((await roles(pages)).sort(), ['follower', 'leader']);
-    const s = await stats(tag);
-    assert.equal(s.accepted, 1);
-    assert.equal(s.max_open, 1);
-  } finally {
-    await ctx.close();
-  }
+    await expectStats(tag, { accepted: 1, max_open: 1 });
+  });
 });
 
 test('the back/forward cache: a leader page that goes into it hands over (Chromium evicts a cached page whose Web Lock another tab wants); a lone leader is cached and restored', { timeout: 60000 }, async () => {
@@ -447,9 +446,7 @@ test('the back/forward cache: a leader page that goes into it hands over (Chromi
     // The leader's page navigates away: the follower leads, one connection at a time.
     await leader.goto(`${HTTP}/bare.html?elsewhere`);
     await until('the follower leads', () => follower.evaluate(() => window.c.sharedRole === 'leader' && window.c.state === 'open'), 5000);
-    let s = await stats(tag);
-    assert.equal(s.open, 1);
-    assert.equal(s.max_open, 1);
+    await expectStats(tag, { open: 1, max_open: 1 });
     // Back: the old page was evicted (it held the lock the other tab wanted), so it loads
     // afresh, without a client.
     await leader.goBack({ waitUntil: 'commit' });
@@ -461,9 +458,7 @@ test('the back/forward cache: a leader page that goes into it hands over (Chromi
     await follower.goBack({ waitUntil: 'commit' });
     await until('restored and open again', () => follower.evaluate(() => window.log.includes('pageshow:true') && window.c.state === 'open'), 5000);
     assert.equal(await follower.evaluate(() => window.c.sharedRole), 'leader');
-    s = await stats(tag);
-    assert.equal(s.open, 1);
-    assert.equal(s.max_open, 1);
+    await expectStats(tag, { open: 1, max_open: 1 });
   } finally {
     await b.close();
   }
@@ -486,7 +481,5 @@ test('reconnect() after close(): a follower rejoins the others, a closed leader 
     await until('the old leader open again as a follower', () => pages[leader].evaluate(() => window.c.state === 'open' && window.c.sharedRole === 'follower'));
     await pages[leader].evaluate(() => window.c.send('back'));
     for (const p of pages) await until('its send echoed everywhere', () => p.evaluate(() => window.log.some((e) => e.data === 'back')));
-    const s = await stats(tag);
-    assert.equal(s.open, 1);
-    assert.equal(s.max_open, 1);
+    await expectStats(tag, { open: 1, max_open: 1 });
   }));
