@@ -539,7 +539,9 @@ test('Node without a global WebSocket: importing touches no window/document; the
     const touched = [];
     for (const g of ['window', 'document']) Object.defineProperty(globalThis, g, { get() { touched.push(g); return undefined; }, configurable: true });
     const m = await import('./pkg/resilient_ws.js');
-    m.initSync({ module: readFileSync('./pkg/resilient_ws_bg.wasm') });
+    const out = m.initSync({ module: readFileSync('./pkg/resilient_ws_bg.wasm') });
+    // What initSync/init resolve to (documented: { memory }), also on a second call.
+    const initOutput = [Object.keys(out).join(), out.memory instanceof WebAssembly.Memory, m.initSync().memory === out.memory];
     const atImport = touched.slice();
     let missing;
     try { new m.ResilientWebSocket(${JSON.stringify(wsUrl)}); } catch (e) { missing = e.name + ': ' + e.message; }
@@ -560,11 +562,12 @@ test('Node without a global WebSocket: importing touches no window/document; the
     });
     await Promise.race([done, new Promise((r) => setTimeout(r, 10000))]);
     ws.close();
-    console.log(JSON.stringify({ typeofWebSocket: typeof globalThis.WebSocket, atImport, missing, log, state: ws.state }));
+    console.log(JSON.stringify({ typeofWebSocket: typeof globalThis.WebSocket, initOutput, atImport, missing, log, state: ws.state }));
     setTimeout(() => process.exit(0), 50);
   `);
   assert.equal(r.typeofWebSocket, 'undefined');
   assert.deepEqual(r.atImport, [], 'import + initSync touched no window/document');
+  assert.deepEqual(r.initOutput, ['memory', true, true], 'initSync() gives { memory }');
   assert.match(r.missing, /^TypeError: .*no global WebSocket.*'WebSocket'/);
   assert.deepEqual(r.log, [
     'open', 'message:hi from node 1:true:true', 'close:1006', 'reconnecting', 'open', 'reconnect', 'message:hi from node 2:true:true',
