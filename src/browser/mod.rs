@@ -941,19 +941,14 @@ fn start_socket(inner: &Rc<Inner>, id: SocketId) {
             create_socket(&i, id, result(url, 1), result(protocols, 2));
         }
     });
-    let source = |u: &UrlSource, p: &ProtocolsSource| -> (JsValue, JsValue) {
-        (
-            match u {
-                UrlSource::Fixed(u) => JsValue::from_str(u),
-                UrlSource::Dynamic(f) => f.into(),
-            },
-            match p {
-                ProtocolsSource::Fixed(a) => a.into(),
-                ProtocolsSource::Dynamic(f) => f.into(),
-            },
-        )
+    let url: JsValue = match &inner.opts.url {
+        UrlSource::Fixed(u) => JsValue::from_str(u),
+        UrlSource::Dynamic(f) => f.into(),
     };
-    let (url, protocols) = source(&inner.opts.url, &inner.opts.protocols);
+    let protocols: JsValue = match &inner.opts.protocols {
+        ProtocolsSource::Fixed(a) => a.into(),
+        ProtocolsSource::Dynamic(f) => f.into(),
+    };
     let ticket = events::resolve_sources(&url, &protocols, done.as_ref());
     // An earlier attempt's pending sources (superseded) are cancelled by their drop.
     let old = inner.sources.replace(Some(Sources {
