@@ -791,15 +791,7 @@ async fn rust_api_registry_is_shared_with_js() {
 
 #[wasm_bindgen_test]
 async fn websocket_class_runs_seed_001_calling_code() {
-    use resilient_ws::js::WebsocketClass;
-    let probe = WebsocketClass::new(
-        JsValue::NULL,
-        Some(JsValue::from_str(&format!("{}/echo", base())).unchecked_into()),
-    )
-    .expect("probe");
-    probe.close_socket();
-    let probe: JsValue = probe.into();
-    let ctor = Reflect::get(&probe, &"constructor".into()).expect("constructor");
+    let ctor = seed_ctor();
     let t = tag("seed");
     let r = run(seed_scenario(&ctor, &base(), &http(), &t)).await;
     let before = json(&get(&r, "beforeDrop"));

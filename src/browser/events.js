@@ -44,8 +44,6 @@ export function newState(json, routeBy) {
     me: undefined,
     weak: null,
     alive: true,
-    extra: undefined,
-    extraWeak: null,
     slow: true,
     stack: [],
     depth: 0,
@@ -73,7 +71,6 @@ export function setAlive(root, alive) {
   if (st === undefined) return;
   st.alive = alive;
   st.me = alive ? st.weak?.deref() : undefined;
-  st.extra = alive ? st.extraWeak?.deref() : undefined;
   if (alive) {
     root.st = st;
   } else if (st.bound) {
@@ -86,19 +83,6 @@ export function setAlive(root, alive) {
 export function bindObject(st, obj) {
   if (st.weak === null || st.weak.deref() !== obj) st.weak = new WeakRef(obj);
   if (st.alive) st.me = obj;
-}
-
-/** Keeps `obj` (a websocketClass wrapping the client) alive exactly as long as the client. */
-export function holdExtra(root, obj) {
-  const st = S(root);
-  if (st === undefined) return;
-  if (st.extraWeak === null || st.extraWeak.deref() !== obj) st.extraWeak = new WeakRef(obj);
-  if (st.alive) st.extra = obj;
-}
-
-export function heldExtra(root) {
-  const st = S(root);
-  return st === undefined ? undefined : st.extra ?? st.extraWeak?.deref();
 }
 
 export function setSlow(root, slow) {
@@ -691,7 +675,10 @@ export function cancelSources(ticket) {
 /** A Rust listener (the Rust API, websocketClass): `f(event)`; returns its id. */
 export function addRustListener(root, type, f) {
   const st = S(root);
-  if (st === undefined) return null;
+  return st === undefined ? null : addEntry(st, type, f);
+}
+
+function addEntry(st, type, f) {
   const l = { type, callback: f, capture: false, once: false, attr: false, removed: false, signal: null, onAbort: null };
   let list = st.lists.get(type);
   if (list === undefined) st.lists.set(type, (list = []));
@@ -740,6 +727,7 @@ const ATTRS = ['open', 'message', 'error', 'close'];
 export function installPrototype(proto) {
   if (Object.prototype.hasOwnProperty.call(proto, '__rwsInstalled')) return;
   Object.defineProperty(proto, '__rwsInstalled', { value: true });
+  RWS = proto.constructor;
   // Probe the engine's EventTarget now, before the app's code runs (the handleEvent probe
   // swallows its own report with a capture listener on the global).
   badHandleEventReported();
@@ -900,26 +888,142 @@ export function installPrototype(proto) {
   }
 }
 
-/** websocketClass (seed 001): wraps the methods and setters of its prototype so each call
- *  first tells the Rust object which JS object it is (`__rwsBind`). */
-export function installBindShims(proto, methods, setters) {
-  if (Object.prototype.hasOwnProperty.call(proto, '__rwsShims')) return;
-  Object.defineProperty(proto, '__rwsShims', { value: true });
-  for (const name of methods) {
-    const f = proto[name];
-    if (typeof f !== 'function') continue;
-    Object.defineProperty(proto, name, {
-      value: function (...args) { this.__rwsBind(this); return f.apply(this, args); },
-      writable: true, configurable: true,
-    });
+// ---- websocketClass (seed 001): the drop-in for the hand-written class, over the
+// ResilientWebSocket class itself (same public interface a user has, no shortcut). Its Rust
+// export is only the constructor and `configure` (they validate, in the engine's terms);
+// the rest is the thin adaptation below, installed on its prototype once.
+
+let RWS = null; // the ResilientWebSocket class (installPrototype)
+let seedConfig; // websocketClass.configure's options (validated by Rust)
+let seedPending = null; // made by seedNew, bound to the JS object the glue makes for it
+const seeds = new WeakMap(); // websocketClass object -> its state
+
+/** `websocketClass.configure(options)`, once Rust validated them. */
+export function seedConfigure(options) {
+  seedConfig = options;
+}
+
+/** `new websocketClass(thatVue, url?)`: the state, and the client it wraps (created now,
+ *  as the seed connects at once). */
+export function seedNew(thatVue, url) {
+  if (url === undefined && seedConfig !== undefined) url = seedConfig.url;
+  if (url === undefined) {
+    throw new TypeError(
+      "websocketClass: no URL. Call websocketClass.configure({ url: 'wss://…' }) once before creating it, or pass the URL as the second argument: new websocketClass(thatVue, url)",
+    );
   }
-  for (const name of setters) {
-    const d = Object.getOwnPropertyDescriptor(proto, name);
-    if (!d || !d.set) continue;
+  const s = { vue: thatVue, cb: null, open: null, url, ws: null, me: null };
+  seedCreate(s);
+  seedPending = s;
+}
+
+function seedCreate(s) {
+  if (s.ws !== null) {
+    s.ws.reconnect();
+    return;
+  }
+  let options;
+  if (seedConfig !== undefined) {
+    options = Object.assign({}, seedConfig);
+    delete options.url;
+  }
+  const ws = new RWS(s.url, undefined, options);
+  s.ws = ws;
+  // Internal entries (after the app's, not removable by it): the callbacks are looked up
+  // at each event, so a later getWebSocketMsg/onopenSuccess replaces them. The seed calls
+  // its thatVue hooks right after creating a reconnect's socket, so that the callbacks
+  // they register apply to that socket's open and messages.
+  const st = stateOf(ws);
+  addEntry(st, 'message', (e) => {
+    const f = s.cb;
+    if (typeof f === 'function') f(e);
+  });
+  addEntry(st, 'open', () => {
+    const f = s.open;
+    if (typeof f === 'function') f();
+  });
+  addEntry(st, 'statechange', (e) => {
+    const vue = s.vue;
+    if (e.from === 'waiting' && e.to === 'connecting' && vue !== null && typeof vue === 'object') {
+      hook(vue, 'openSuccess', s.me);
+      hook(vue, 'getSocketMsg', s.me);
+    }
+  });
+}
+
+function hook(vue, name, me) {
+  let f;
+  try {
+    f = vue[name];
+  } catch {
+    return;
+  }
+  if (typeof f === 'function') {
+    try {
+      f.call(vue, me);
+    } catch (err) {
+      report(err);
+    }
+  }
+}
+
+function seedOf(obj) {
+  const s = seeds.get(obj);
+  if (s === undefined) throw new TypeError('Illegal invocation');
+  return s;
+}
+
+/** The websocketClass prototype: its methods and accessors (once). The object the glue
+ *  makes is told its state through the glue's `this.__wbg_ptr = …` (as the
+ *  ResilientWebSocket prototype does): the object the hooks receive, from the start. */
+export function installSeed(proto) {
+  if (Object.prototype.hasOwnProperty.call(proto, '__rwsSeed')) return;
+  Object.defineProperty(proto, '__rwsSeed', { value: true });
+  Object.defineProperty(proto, '__wbg_ptr', {
+    set(v) {
+      Object.defineProperty(this, '__wbg_ptr', { value: v, writable: true, configurable: true, enumerable: false });
+      const s = seedPending;
+      seedPending = null;
+      if (s !== null) {
+        s.me = this;
+        seeds.set(this, s);
+      }
+    },
+    get() { return 0; },
+    configurable: true,
+  });
+  const noop = () => {};
+  const methods = {
+    createWebSocket() { seedCreate(seedOf(this)); },
+    initEventHandle: noop,
+    startHeartBeat: noop,
+    waitingServer: noop,
+    reconnect() { seedOf(this).ws.reconnect(); },
+    websocketSendMsg(msg) { seedOf(this).ws.send(msg); },
+    webSocketSendMsg(msg) { seedOf(this).ws.send(msg); },
+    getWebSocketMsg(callback) { seedOf(this).cb = callback; },
+    onopenSuccess(callback) { seedOf(this).open = callback; },
+    closeSocket() { seedOf(this).ws.close(); },
+  };
+  for (const [name, value] of Object.entries(methods)) {
+    Object.defineProperty(proto, name, { value, writable: true, configurable: true });
+  }
+  const online = (s) => s.ws.state === 'open' && s.ws.timing().pongDeadline === null;
+  const accessors = {
+    lockReconnect: [(s) => s.ws.lockReconnect],
+    userClose: [(s) => s.ws.userClose],
+    websocketState: [online],
+    webSocketState: [online],
+    ws: [(s) => s.ws],
+    localUrl: [(s) => s.url],
+    globalCallback: [(s) => s.cb, (s, v) => { s.cb = v; }],
+    thatVue: [(s) => s.vue, (s, v) => { s.vue = v; }],
+  };
+  for (const [name, [get, set]] of Object.entries(accessors)) {
     Object.defineProperty(proto, name, {
-      get: d.get,
-      set(v) { this.__rwsBind(this); d.set.call(this, v); },
-      configurable: true, enumerable: d.enumerable,
+      get() { return get(seedOf(this)); },
+      set: set && function (v) { set(seedOf(this), v); },
+      configurable: true,
     });
   }
 }

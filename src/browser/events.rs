@@ -10,10 +10,6 @@ extern "C" {
     pub(crate) fn new_state(json: bool, route_by: &JsValue) -> Object;
     #[wasm_bindgen(js_name = setAlive)]
     pub(crate) fn set_alive(st: &Object, alive: bool);
-    #[wasm_bindgen(js_name = holdExtra)]
-    pub(crate) fn hold_extra(st: &Object, obj: &JsValue);
-    #[wasm_bindgen(js_name = heldExtra)]
-    pub(crate) fn held_extra(st: &Object) -> JsValue;
     #[wasm_bindgen(js_name = setSlow)]
     pub(crate) fn set_slow(st: &Object, slow: bool);
     #[wasm_bindgen(js_name = deliver)]
@@ -45,6 +41,12 @@ extern "C" {
     pub(crate) fn remove_rust_listener(st: &Object, entry: &JsValue);
     #[wasm_bindgen(js_name = installPrototype)]
     pub(crate) fn install_prototype(proto: &JsValue);
+    #[wasm_bindgen(js_name = installSeed)]
+    pub(crate) fn install_seed(proto: &JsValue);
+    #[wasm_bindgen(js_name = seedNew, catch)]
+    pub(crate) fn seed_new(that_vue: &JsValue, url: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = seedConfigure)]
+    pub(crate) fn seed_configure(options: &JsValue);
     #[wasm_bindgen(js_name = discardedBytes)]
     pub(crate) fn discarded_bytes(n: f64) -> f64;
     #[wasm_bindgen(js_name = setRelay)]

@@ -14,19 +14,13 @@ use crate::browser::{registry, Shell};
 use crate::engine::{Error, ErrorKind, Phase};
 use crate::errors::{to_js, type_error};
 
-#[wasm_bindgen(module = "/src/browser/events.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = installBindShims)]
-    fn install_bind_shims(proto: &JsValue, methods: &js_sys::Array, setters: &js_sys::Array);
-}
-
 thread_local! {
     static SHIMS_INSTALLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Installs, once and before the first client is returned to JS, the class's EventTarget
 /// part (`events.js`: listeners, dispatch, onX, `send`'s conversion; the prototype inherits
-/// from `EventTarget.prototype`) and `websocketClass`'s shims that tell it its JS object. (Not a
+/// from `EventTarget.prototype`) and `websocketClass`'s methods (`events.js`). (Not a
 /// `#[wasm_bindgen(start)]`: a library must leave the start function to the application.)
 pub(crate) fn ensure_shims() {
     if SHIMS_INSTALLED.with(|s| s.replace(true)) {
@@ -38,27 +32,7 @@ pub(crate) fn ensure_shims() {
     .into();
     let proto = Object::get_prototype_of(&probe);
     crate::browser::events::install_prototype(&proto);
-    let proto = Object::get_prototype_of(&seed::WebsocketClass::probe());
-    let methods: js_sys::Array = [
-        "createWebSocket",
-        "initEventHandle",
-        "startHeartBeat",
-        "waitingServer",
-        "reconnect",
-        "websocketSendMsg",
-        "webSocketSendMsg",
-        "getWebSocketMsg",
-        "onopenSuccess",
-        "closeSocket",
-    ]
-    .iter()
-    .map(|s| JsValue::from_str(s))
-    .collect();
-    let setters: js_sys::Array = ["globalCallback", "thatVue"]
-        .iter()
-        .map(|s| JsValue::from_str(s))
-        .collect();
-    install_bind_shims(&proto, &methods, &setters);
+    crate::browser::events::install_seed(&Object::get_prototype_of(&seed::WebsocketClass::probe()));
 }
 
 #[wasm_bindgen]
