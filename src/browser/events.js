@@ -494,6 +494,7 @@ function domEvent(e) {
   }
 }
 
+
 /** The handler for a socket made by the `WebSocket` option: its events made DOM events. */
 export function foreignHandler(f) {
   return (e) => f(domEvent(e));
@@ -848,7 +849,45 @@ export function installPrototype(proto) {
       stateOf(this);
       return this.__rwsReconnect();
     },
+    sendJson(value, options) {
+      const text = JSON.stringify(value);
+      if (text === undefined) {
+        throw new TypeError('sendJson: the value cannot be represented as JSON (undefined, a function or a symbol)');
+      }
+      return this.__rwsSend(text, options);
+    },
   };
+  // The attributes: accessors over two Rust entry points (one export per attribute cost
+  // more wasm and glue), enumerable as WebIDL attributes are; the constants as natively.
+  const num = (k) => function () { return this.__rwsNum(k); };
+  const bool = (k) => function () { return this.__rwsNum(k) === 1; };
+  const str = (k) => function () { return this.__rwsStr(k); };
+  const getters = {
+    url: str(0),
+    readyState: num(0),
+    bufferedAmount: num(1),
+    protocol: str(1),
+    extensions: str(2),
+    state: str(4),
+    sharedRole: str(5),
+    queuedAmount: num(2),
+    queuedBytes: num(3),
+    reconnectAttempt: num(4),
+    lockReconnect: bool(5),
+    userClose: bool(6),
+  };
+  for (const [name, get] of Object.entries(getters)) {
+    Object.defineProperty(proto, name, { get, configurable: true, enumerable: true });
+  }
+  Object.defineProperty(proto, 'binaryType', {
+    get: str(3),
+    set(v) { this.__rwsBinaryType(v); },
+    configurable: true,
+    enumerable: true,
+  });
+  ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((name, value) => {
+    Object.defineProperty(proto, name, { value, enumerable: true });
+  });
   // wasm-bindgen stores the instance's pointer with `this.__wbg_ptr = …`: through this
   // setter it becomes a non-enumerable own property (Object.keys(ws) is [], as natively).
   Object.defineProperty(proto, '__wbg_ptr', {

@@ -141,6 +141,41 @@ export interface ResilientWebSocket extends EventTarget {
   reconnect(): void;
   /** Alias of `reconnect()`. */
   open(): void;
+  /** `sendJson(value, options?)`: `JSON.stringify(value)`, then `send`. */
+  sendJson(value: unknown, options?: { queue?: boolean } | null): void;
+  /** The URL of the current (or last) attempt, resolved (`ws:`/`wss:`). */
+  readonly url: string;
+  /** CONNECTING 0, OPEN 1, CLOSING 2, CLOSED 3 (also CLOSED while a reconnect waits). */
+  readonly readyState: number;
+  /** Bytes waiting in the socket's buffer (plus bytes sent after close, as native). */
+  readonly bufferedAmount: number;
+  /** The subprotocol the server selected. */
+  readonly protocol: string;
+  /** The extensions the server selected. */
+  readonly extensions: string;
+  /** `"blob"` (default) or `"arraybuffer"`; kept across reconnects. Invalid values are ignored, as natively. */
+  binaryType: BinaryType;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
+  /** Messages waiting in the send queue. */
+  readonly queuedAmount: number;
+  /** Bytes waiting in the send queue. */
+  readonly queuedBytes: number;
+  /** The client's phase: `connecting`, `open`, `closing`, `waiting` (a reconnect is scheduled), `closed`. */
+  readonly state: 'idle' | 'connecting' | 'open' | 'closing' | 'waiting' | 'closed';
+  /** `lockReconnect`: a reconnect is scheduled or a socket is connecting. */
+  readonly lockReconnect: boolean;
+  /**
+   * A shared client: `'leader'` while this tab owns the socket, `'follower'` while it
+   * mirrors another tab's; `null` for a client that owns its socket alone.
+   */
+  readonly sharedRole: 'leader' | 'follower' | null;
+  /** `userClose`: the user closed and has not reopened. */
+  readonly userClose: boolean;
+  /** Failed attempts since the last open (the current attempt number while waiting). */
+  readonly reconnectAttempt: number;
   onopen: ((this: ResilientWebSocket, ev: Event) => any) | null;
   onmessage: ((this: ResilientWebSocket, ev: MessageEvent) => any) | null;
   onerror: ((this: ResilientWebSocket, ev: Event) => any) | null;
@@ -268,73 +303,54 @@ impl ResilientWebSocket {
         self.shell.js_state().clone().into()
     }
 
-    /// The URL of the current (or last) attempt, resolved (`ws:`/`wss:`).
-    #[wasm_bindgen(getter)]
-    pub fn url(&self) -> String {
-        self.shell.url()
-    }
-
-    /// CONNECTING 0, OPEN 1, CLOSING 2, CLOSED 3 (also CLOSED while a reconnect waits).
-    #[wasm_bindgen(getter, js_name = readyState)]
-    pub fn ready_state(&self) -> u16 {
-        self.shell.ready_state()
-    }
-
-    /// Bytes waiting in the socket's buffer (plus bytes sent after close, as native).
-    #[wasm_bindgen(getter, js_name = bufferedAmount)]
-    pub fn buffered_amount(&self) -> f64 {
-        self.shell.buffered_amount()
-    }
-
-    /// The subprotocol the server selected.
-    #[wasm_bindgen(getter)]
-    pub fn protocol(&self) -> String {
-        self.shell.protocol()
-    }
-
-    /// The extensions the server selected.
-    #[wasm_bindgen(getter)]
-    pub fn extensions(&self) -> String {
-        self.shell.extensions()
-    }
-
-    /// `"blob"` (default) or `"arraybuffer"`; kept across reconnects.
-    #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "BinaryType")]
-    pub fn binary_type(&self) -> String {
-        match self.shell.binary_type() {
-            web_sys::BinaryType::Arraybuffer => "arraybuffer".into(),
-            _ => "blob".into(),
+    /// Internal: the numeric attributes, for the accessors `events.js` defines on the
+    /// prototype (one entry point instead of one export each): 0 `readyState`,
+    /// 1 `bufferedAmount`, 2 `queuedAmount`, 3 `queuedBytes`, 4 `reconnectAttempt`,
+    /// 5 `lockReconnect`, 6 `userClose` (booleans as 0/1).
+    #[wasm_bindgen(js_name = __rwsNum, skip_typescript)]
+    pub fn num(&self, k: u32) -> f64 {
+        let s = &self.shell;
+        match k {
+            0 => s.ready_state().into(),
+            1 => s.buffered_amount(),
+            2 => s.with_engine(|e| e.queue().len() as f64),
+            3 => s.with_engine(|e| e.queue().bytes() as f64),
+            4 => s.with_engine(|e| e.attempt()).into(),
+            5 => u8::from(s.lock_reconnect()).into(),
+            _ => u8::from(s.user_close()).into(),
         }
     }
 
-    /// Invalid values are ignored, as natively.
-    #[wasm_bindgen(setter, js_name = binaryType)]
-    pub fn set_binary_type(&self, #[wasm_bindgen(unchecked_param_type = "BinaryType")] v: JsValue) {
+    /// Internal: the string attributes, as [`ResilientWebSocket::num`]: 0 `url`,
+    /// 1 `protocol`, 2 `extensions`, 3 `binaryType`, 4 `state`, 5 `sharedRole` (or null).
+    #[wasm_bindgen(js_name = __rwsStr, skip_typescript)]
+    pub fn text(&self, k: u32) -> JsValue {
+        let s = &self.shell;
+        match k {
+            0 => s.url().into(),
+            1 => s.protocol().into(),
+            2 => s.extensions().into(),
+            3 => match s.binary_type() {
+                web_sys::BinaryType::Arraybuffer => "arraybuffer".into(),
+                _ => "blob".into(),
+            },
+            4 => s.phase().name().into(),
+            _ => match s.shared_role() {
+                None => JsValue::NULL,
+                Some(true) => "leader".into(),
+                Some(false) => "follower".into(),
+            },
+        }
+    }
+
+    /// Internal: the `binaryType` setter. Invalid values are ignored, as natively.
+    #[wasm_bindgen(js_name = __rwsBinaryType, skip_typescript)]
+    pub fn set_binary_type(&self, v: JsValue) {
         if let Some(t) = v.as_string().and_then(|s| options::binary_type(&s)) {
             self.shell.set_binary_type(t);
         }
     }
 
-    /// 0.
-    #[wasm_bindgen(getter = CONNECTING)]
-    pub fn connecting(&self) -> u16 {
-        0
-    }
-    /// 1.
-    #[wasm_bindgen(getter = OPEN)]
-    pub fn open_const(&self) -> u16 {
-        1
-    }
-    /// 2.
-    #[wasm_bindgen(getter = CLOSING)]
-    pub fn closing(&self) -> u16 {
-        2
-    }
-    /// 3.
-    #[wasm_bindgen(getter = CLOSED)]
-    pub fn closed(&self) -> u16 {
-        3
-    }
     /// 0.
     #[wasm_bindgen(getter = CONNECTING, js_name = CONNECTING)]
     pub fn connecting_static() -> u16 {
@@ -407,77 +423,10 @@ impl ResilientWebSocket {
         self.shell.reconnect();
     }
 
-    /// `sendJson(value, options?)`: `JSON.stringify(value)`, then `send`.
-    #[wasm_bindgen(js_name = sendJson)]
-    pub fn send_json(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
-        options: Option<SendOptions>,
-    ) -> Result<(), JsValue> {
-        let text = js_sys::JSON::stringify(&value)?;
-        if text.is_undefined() {
-            return Err(type_error(
-                "sendJson: the value cannot be represented as JSON (undefined, a function or a symbol)",
-            ));
-        }
-        self.send(text.into(), options)
-    }
-
-    /// Messages waiting in the send queue.
-    #[wasm_bindgen(getter, js_name = queuedAmount)]
-    pub fn queued_amount(&self) -> u32 {
-        self.shell.with_engine(|e| e.queue().len() as u32)
-    }
-
-    /// Bytes waiting in the send queue.
-    #[wasm_bindgen(getter, js_name = queuedBytes)]
-    pub fn queued_bytes(&self) -> f64 {
-        self.shell.with_engine(|e| e.queue().bytes() as f64)
-    }
-
     /// Empties the send queue and returns what it held, in order.
     #[wasm_bindgen(js_name = clearQueue, unchecked_return_type = "ResilientWebSocketData[]")]
     pub fn clear_queue(&self) -> js_sys::Array {
         self.shell.clear_queue().into_iter().collect()
-    }
-
-    /// The client's phase: `connecting`, `open`, `closing`, `waiting` (a reconnect is
-    /// scheduled), `closed`.
-    #[wasm_bindgen(
-        getter,
-        unchecked_return_type = "'idle' | 'connecting' | 'open' | 'closing' | 'waiting' | 'closed'"
-    )]
-    pub fn state(&self) -> String {
-        self.shell.phase().name().to_owned()
-    }
-
-    /// `lockReconnect`: a reconnect is scheduled or a socket is connecting.
-    #[wasm_bindgen(getter, js_name = lockReconnect)]
-    pub fn lock_reconnect(&self) -> bool {
-        self.shell.lock_reconnect()
-    }
-
-    /// A shared client: `'leader'` while this tab owns the socket, `'follower'` while it
-    /// mirrors another tab's; `null` for a client that owns its socket alone.
-    #[wasm_bindgen(getter, js_name = sharedRole, unchecked_return_type = "'leader' | 'follower' | null")]
-    pub fn shared_role(&self) -> JsValue {
-        match self.shell.shared_role() {
-            None => JsValue::NULL,
-            Some(true) => JsValue::from_str("leader"),
-            Some(false) => JsValue::from_str("follower"),
-        }
-    }
-
-    /// `userClose`: the user closed and has not reopened.
-    #[wasm_bindgen(getter, js_name = userClose)]
-    pub fn user_close(&self) -> bool {
-        self.shell.user_close()
-    }
-
-    /// Failed attempts since the last open (the current attempt number while waiting).
-    #[wasm_bindgen(getter, js_name = reconnectAttempt)]
-    pub fn reconnect_attempt(&self) -> u32 {
-        self.shell.with_engine(|e| e.attempt())
     }
 
     /// Heartbeat and reconnect timing, in `performance.now()` milliseconds (null when not
