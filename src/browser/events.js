@@ -495,11 +495,6 @@ function domEvent(e) {
 }
 
 
-/** The handler for a socket made by the `WebSocket` option: its events made DOM events. */
-export function foreignHandler(f) {
-  return (e) => f(domEvent(e));
-}
-
 function routeKey(v) {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
@@ -590,10 +585,79 @@ function messageTo(st, e, fresh) {
   }
 }
 
+/** Opens one attempt's socket (the global `WebSocket`, or `ctor`: the `WebSocket` option)
+ *  and wires its handlers to the shell's one callback per socket, `cb(kind, event)`:
+ *  0 open, 1 message (only while Rust must see messages: makeMessageHandler), 2 error,
+ *  3 close. A foreign socket's events are made DOM events first. Throws what the
+ *  constructor throws (SyntaxError, SecurityError). */
+export function openSocket(root, url, protocols, ctor, binaryType, shared, cb) {
+  const ws = ctor ? Reflect.construct(ctor, [url, protocols]) : new WebSocket(url, protocols);
+  ws.binaryType = binaryType;
+  const on = ctor ? (kind) => (e) => cb(kind, domEvent(e)) : (kind) => (e) => cb(kind, e);
+  ws.onmessage = makeMessageHandler(root, (e) => cb(1, e), !!ctor, shared);
+  ws.onopen = on(0);
+  ws.onerror = on(2);
+  ws.onclose = on(3);
+  return ws;
+}
+
+/** Detaches a socket the shell is done with (no event of it reaches the shell again) and
+ *  closes it if it is still connecting or open. */
+export function detachSocket(ws) {
+  ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+  try {
+    if (ws.readyState < 2) ws.close();
+  } catch {
+    // a foreign socket's close threw: it is detached all the same
+  }
+}
+
+// The page: online/offline, visibility, Page Lifecycle's `resume`, the back/forward cache.
+// Only where the global is an EventTarget (a window or a worker; not Node).
+const pageTarget = () => (typeof EventTarget === 'function' && globalThis instanceof EventTarget ? globalThis : null);
+const pageDocument = () => (typeof Window === 'function' && globalThis instanceof Window ? globalThis.document : undefined);
+
+/** The page at start: 1 offline (`navigator.onLine` false), 2 hidden. */
+export function pageState() {
+  if (pageTarget() === null) return 0;
+  const doc = pageDocument();
+  return (globalThis.navigator?.onLine === false ? 1 : 0) | (doc && doc.visibilityState !== 'visible' ? 2 : 0);
+}
+
+/** Calls `cb(kind)` on the page's events — 0 online, 1 offline, 2 visible, 3 hidden,
+ *  4 resume (a frozen page runs again), 5 stored in the back/forward cache, 6 restored
+ *  from it — until the returned function detaches them. */
+export function watchPage(cb) {
+  const g = pageTarget();
+  const offs = [];
+  const on = (t, type, f) => {
+    t.addEventListener(type, f);
+    offs.push(() => t.removeEventListener(type, f));
+  };
+  if (g !== null) {
+    on(g, 'online', () => cb(0));
+    on(g, 'offline', () => cb(1));
+    const doc = pageDocument();
+    if (doc) {
+      on(doc, 'visibilitychange', () => cb(doc.visibilityState === 'visible' ? 2 : 3));
+      on(doc, 'resume', () => cb(4));
+      // `persisted`: the page is being stored in / restored from the cache.
+      const cached = (kind) => (e) => {
+        if (typeof PageTransitionEvent === 'function' && e instanceof PageTransitionEvent && e.persisted) cb(kind);
+      };
+      on(g, 'pagehide', cached(5));
+      on(g, 'pageshow', cached(6));
+    }
+  }
+  return () => {
+    for (const off of offs) off();
+  };
+}
+
 /** The socket's `onmessage`: straight to the listeners unless Rust must see it. A shared
  *  client's socket gets its own handler (the relay to the other tabs), so a client alone
  *  with its socket pays nothing for sharing on its hot path. */
-export function makeMessageHandler(root, slow, foreign, shared) {
+function makeMessageHandler(root, slow, foreign, shared) {
   if (foreign) {
     const h = makeMessageHandler(root, slow, false, shared);
     return (e) => h(domEvent(e));

@@ -20,15 +20,22 @@ extern "C" {
     pub(crate) fn deliver_close(st: &Object, code: u16, reason: &str, was_clean: bool);
     #[wasm_bindgen(js_name = deliverMessage)]
     pub(crate) fn deliver_message(st: &Object, e: &web_sys::MessageEvent);
-    #[wasm_bindgen(js_name = makeMessageHandler)]
-    pub(crate) fn make_message_handler(
+    #[wasm_bindgen(js_name = openSocket, catch)]
+    pub(crate) fn open_socket(
         st: &Object,
-        slow: &JsValue,
-        foreign: bool,
+        url: &str,
+        protocols: &js_sys::Array,
+        ctor: &JsValue,
+        binary_type: &str,
         shared: bool,
-    ) -> Function;
-    #[wasm_bindgen(js_name = foreignHandler)]
-    pub(crate) fn foreign_handler(f: &JsValue) -> Function;
+        cb: &JsValue,
+    ) -> Result<web_sys::WebSocket, JsValue>;
+    #[wasm_bindgen(js_name = detachSocket)]
+    pub(crate) fn detach_socket(ws: &web_sys::WebSocket);
+    #[wasm_bindgen(js_name = pageState)]
+    pub(crate) fn page_state() -> u32;
+    #[wasm_bindgen(js_name = watchPage)]
+    pub(crate) fn watch_page(cb: &JsValue) -> Function;
     #[wasm_bindgen(js_name = verdict)]
     pub(crate) fn verdict(st: &Object, f: &Function, e: &JsValue) -> i32;
     #[wasm_bindgen(js_name = resolveSources)]

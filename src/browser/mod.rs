@@ -26,7 +26,6 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -176,7 +175,7 @@ pub struct Inner {
     /// While the constructor runs: the first attempt's failure, thrown to the caller.
     starting: Cell<bool>,
     start_error: Cell<Option<JsValue>>,
-    page: RefCell<Vec<EventListener>>,
+    page: RefCell<Option<Page>>,
     /// A shared client's channel and lock (JS glue only: no user code behind it).
     link: RefCell<Option<Link>>,
     rust_listeners: RefCell<Vec<RustListener>>,
@@ -283,7 +282,7 @@ impl Shell {
             native: Cell::new(None),
             starting: Cell::new(false),
             start_error: Cell::new(None),
-            page: RefCell::new(Vec::new()),
+            page: RefCell::new(None),
             link: RefCell::new(None),
             rust_listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(0),
@@ -595,68 +594,47 @@ impl Shell {
     }
 }
 
+/// The page's listeners (`events.js` `watchPage`) as one RAII value: dropping it detaches
+/// them before the closure drops.
+struct Page {
+    detach: Function,
+    _cb: Closure<dyn FnMut(u8)>,
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        let _ = self.detach.call0(&JsValue::UNDEFINED);
+    }
+}
+
+/// Listens to the page: online/offline, visibility, Page Lifecycle's `resume` (a frozen
+/// page ran nothing, neither timers nor the socket's events; the engine gives a pending
+/// pong its full time) and the back/forward cache. The page's state at start is applied
+/// first (the engine has not connected yet: nothing to drive).
 fn attach_page_listeners(inner: &Rc<Inner>) {
-    let global = js_sys::global();
-    let target: Option<web_sys::EventTarget> = global.dyn_ref::<web_sys::EventTarget>().cloned();
-    let Some(target) = target else { return };
-    let mut page = Vec::new();
-    for (name, online) in [("online", true), ("offline", false)] {
-        let w = inner.weak.clone();
-        page.push(EventListener::new(&target, name, move |_| {
-            if let Some(i) = w.upgrade() {
-                run(&i, |e, now| e.set_online(now, online));
-            }
-        }));
-    }
-    let on_line = Reflect::get(&global, &"navigator".into())
-        .and_then(|n| Reflect::get(&n, &"onLine".into()))
-        .map(|v| v != JsValue::FALSE)
-        .unwrap_or(true);
-    if !on_line {
-        inner.with(|s| s.engine.set_online(now(), false));
-    }
-    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-        let visible =
-            |d: &web_sys::Document| d.visibility_state() == web_sys::VisibilityState::Visible;
-        if !visible(&doc) {
-            inner.with(|s| s.engine.set_visible(now(), false));
+    let start = events::page_state();
+    inner.with(|s| {
+        if start & 1 != 0 {
+            s.engine.set_online(now(), false);
         }
-        let w = inner.weak.clone();
-        let d = doc.clone();
-        page.push(EventListener::new(&doc, "visibilitychange", move |_| {
-            if let Some(i) = w.upgrade() {
-                let v = visible(&d);
-                run(&i, |e, now| e.set_visible(now, v));
-            }
-        }));
-        // Page Lifecycle (Chromium): a frozen page ran nothing, neither timers nor the
-        // socket's events; on `resume` the engine gives a pending pong its full time.
-        let w = inner.weak.clone();
-        page.push(EventListener::new(&doc, "resume", move |_| {
-            if let Some(i) = w.upgrade() {
-                run(&i, |e, now| e.resume(now));
-            }
-        }));
-        // The back/forward cache: `persisted` says the page is being stored / restored.
-        for (name, restore) in [("pagehide", false), ("pageshow", true)] {
-            let w = inner.weak.clone();
-            page.push(EventListener::new(&target, name, move |ev| {
-                let persisted = ev
-                    .dyn_ref::<web_sys::PageTransitionEvent>()
-                    .is_some_and(|p| p.persisted());
-                if let (true, Some(i)) = (persisted, w.upgrade()) {
-                    run(&i, |e, now| {
-                        if restore {
-                            e.restore(now)
-                        } else {
-                            e.enter_cache(now)
-                        }
-                    });
-                }
-            }));
+        if start & 2 != 0 {
+            s.engine.set_visible(now(), false);
         }
-    }
-    *inner.page.borrow_mut() = page;
+    });
+    let w = inner.weak.clone();
+    let cb = Closure::new(move |kind: u8| {
+        if let Some(i) = w.upgrade() {
+            run(&i, |e, now| match kind {
+                0 | 1 => e.set_online(now, kind == 0),
+                2 | 3 => e.set_visible(now, kind == 2),
+                4 => e.resume(now),
+                5 => e.enter_cache(now),
+                _ => e.restore(now),
+            });
+        }
+    });
+    let detach = events::watch_page(cb.as_ref());
+    *inner.page.borrow_mut() = Some(Page { detach, _cb: cb });
 }
 
 /// Feeds one input to the engine, then drives its outputs.
