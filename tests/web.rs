@@ -1318,6 +1318,18 @@ async fn regression_user_getters_frozen_events_and_huge_sizes_cannot_trap() {
     );
 }
 
+/// A socket from the `WebSocket` option runs user code in its methods: flushing the
+/// messages queued before `open` called its `send` under the state's borrow, and a `send`
+/// that read the client's `readyState` trapped (RefCell already borrowed).
+#[wasm_bindgen_test]
+async fn regression_a_foreign_sockets_send_may_call_back_into_the_client() {
+    let r = json(&reg(&ours(), "foreign-socket-reenters").await);
+    assert_eq!(
+        r,
+        r#"{"seen":[["a",1,0],["b",1,0],["c",1,0]],"got":["a","b","c"]}"#
+    );
+}
+
 #[wasm_bindgen_test]
 async fn regression_an_uncreatable_socket_throws_from_the_constructor_or_fails_the_attempt() {
     let r = reg(&ours(), "constructor-throws").await;

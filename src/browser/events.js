@@ -446,10 +446,24 @@ export function deliver(root, e) {
   if (st !== undefined) dispatch(st, e, true);
 }
 
-/** Delivers a custom event (`reconnecting`, …) whose detail fields also sit on it. */
-export function deliverCustom(root, type, detail) {
+// The engine's own events, by the number Rust passes (`deliver` in src/browser/mod.rs).
+const CUSTOM = ['statechange', 'reconnect', 'reconnecting', 'heartbeat-timeout', 'reconnect-failed', 'queue-overflow'];
+
+/** Delivers one of the engine's own events (CUSTOM[kind]) whose detail fields also sit on
+ *  it: statechange { from: a, to: b }, reconnect { attempt: a }, reconnecting { attempt: a,
+ *  delay: b }, heartbeat-timeout {}, reconnect-failed { attempts: a }, queue-overflow
+ *  { data: a }. Built only if something listens. */
+export function deliverCustom(root, kind, a, b) {
   const st = S(root);
-  if (st === undefined) return;
+  const type = CUSTOM[kind];
+  if (st === undefined || !listened(st, type)) return;
+  const detail =
+    kind === 0 ? { from: a, to: b }
+    : kind === 1 ? { attempt: a }
+    : kind === 2 ? { attempt: a, delay: b }
+    : kind === 4 ? { attempts: a }
+    : kind === 5 ? { data: a }
+    : {};
   emitCustom(st, type, detail);
 }
 

@@ -15,7 +15,7 @@ extern "C" {
     #[wasm_bindgen(js_name = deliver)]
     pub(crate) fn deliver(st: &Object, e: &web_sys::Event);
     #[wasm_bindgen(js_name = deliverCustom)]
-    pub(crate) fn deliver_custom(st: &Object, ty: &str, detail: &JsValue);
+    pub(crate) fn deliver_custom(st: &Object, kind: u32, a: &JsValue, b: &JsValue);
     #[wasm_bindgen(js_name = deliverClose)]
     pub(crate) fn deliver_close(st: &Object, code: u16, reason: &str, was_clean: bool);
     #[wasm_bindgen(js_name = deliverMessage)]

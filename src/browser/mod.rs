@@ -27,7 +27,7 @@ use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Timeout;
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent};
@@ -1096,16 +1096,10 @@ fn take_native(inner: &Inner, ty: &str) -> Option<web_sys::Event> {
     None
 }
 
-/// Delivers a custom event, building its detail only if something listens for it.
-fn custom(js: &Object, ty: &str, fields: impl FnOnce() -> Vec<(&'static str, JsValue)>) {
-    if !events::has_listeners(js, ty) {
-        return;
-    }
-    let d = Object::new();
-    for (k, v) in fields() {
-        let _ = Reflect::set(&d, &JsValue::from_str(k), &v);
-    }
-    events::deliver_custom(js, ty, &d);
+/// Delivers one of the engine's own events (`deliverCustom` in `events.js`: `kind` picks
+/// the type and what `a`/`b` are; the detail is built only if something listens).
+fn custom(js: &Object, kind: u32, a: impl Into<JsValue>, b: impl Into<JsValue>) {
+    events::deliver_custom(js, kind, &a.into(), &b.into());
 }
 
 /// Delivers one application event (user code runs here; no borrow is held).
@@ -1120,29 +1114,26 @@ fn deliver(inner: &Rc<Inner>, ev: Event<JsValue>) {
             } else if from == Phase::Closed {
                 events::set_alive(js, true);
             }
-            custom(js, "statechange", || {
-                vec![
-                    ("from", JsValue::from_str(from.name())),
-                    ("to", JsValue::from_str(to.name())),
-                ]
-            });
+            custom(js, 0, from.name(), to.name());
         }
         Event::Open => {
             let e = take_native(inner, "open").or_else(|| web_sys::Event::new("open").ok());
             if let Some(e) = e {
                 events::deliver(js, &e);
             }
-            // The backlog goes after what `open` listeners sent (auth first).
+            // The backlog goes after what `open` listeners sent (auth first). Through
+            // `socket_call`: a socket from the `WebSocket` option is user code, its `send`
+            // may call back into the client (it trapped under the borrow).
             let backlog = inner.with(|s| s.engine.take_backlog());
             for m in backlog {
-                let open = inner.with(|s| match s.slot.as_ref() {
-                    Some(sl) => {
-                        let _ = send_raw(&sl.ws, &m);
-                        true
-                    }
-                    None => false,
-                });
-                if !open {
+                let sent = socket_call(
+                    inner,
+                    |s| s.slot.as_ref(),
+                    |ws| {
+                        let _ = send_raw(ws, &m);
+                    },
+                );
+                if sent.is_none() {
                     break;
                 }
             }
@@ -1161,20 +1152,11 @@ fn deliver(inner: &Rc<Inner>, ev: Event<JsValue>) {
             Some(e) => events::deliver(js, &e),
             None => events::deliver_close(js, code, &reason, was_clean),
         },
-        Event::Reconnect { attempt } => {
-            custom(js, "reconnect", || vec![("attempt", attempt.into())])
-        }
-        Event::Reconnecting { attempt, delay } => custom(js, "reconnecting", || {
-            vec![
-                ("attempt", attempt.into()),
-                ("delay", (delay as f64).into()),
-            ]
-        }),
-        Event::HeartbeatTimeout => custom(js, "heartbeat-timeout", Vec::new),
-        Event::ReconnectFailed { attempts } => custom(js, "reconnect-failed", || {
-            vec![("attempts", attempts.into())]
-        }),
-        Event::QueueOverflow { data } => custom(js, "queue-overflow", || vec![("data", data)]),
+        Event::Reconnect { attempt } => custom(js, 1, attempt, JsValue::UNDEFINED),
+        Event::Reconnecting { attempt, delay } => custom(js, 2, attempt, delay as f64),
+        Event::HeartbeatTimeout => custom(js, 3, JsValue::UNDEFINED, JsValue::UNDEFINED),
+        Event::ReconnectFailed { attempts } => custom(js, 4, attempts, JsValue::UNDEFINED),
+        Event::QueueOverflow { data } => custom(js, 5, data, JsValue::UNDEFINED),
     }
 }
 

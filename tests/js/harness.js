@@ -1057,6 +1057,29 @@ export async function regression(Ctor, base, http, tag, which, SeedCtor) {
         out.readyState = ws.readyState;
         return out;
       }
+      // A socket made by the `WebSocket` option is user code: its methods may call back
+      // into the client — here its send reads readyState and queuedAmount, also while the
+      // messages queued before `open` are flushed.
+      case 'foreign-socket-reenters': {
+        const seen = [];
+        let ws = null;
+        class Spy extends WebSocket {
+          send(d) {
+            seen.push([d, ws.readyState, ws.queuedAmount]);
+            super.send(d);
+          }
+        }
+        ws = new Ctor(url('/echo'), [], { pingInterval: 0, WebSocket: Spy });
+        const got = [];
+        ws.onmessage = (e) => got.push(e.data);
+        ws.send('a');
+        ws.send('b');
+        await once(ws, 'open');
+        ws.send('c');
+        await settle(300);
+        ws.close();
+        return { seen, got };
+      }
       // 4. An attempt that cannot create a socket: the constructor throws as natively;
       // a url function returning garbage is a failed attempt, reported after listeners exist.
       case 'constructor-throws': {
