@@ -81,6 +81,28 @@ export function resolveUrl(url) {
   );
 }
 
+/**
+ * `getInstance`'s argument (a URL string, or options with `url` and maybe `key`,
+ * `protocols`): `[url, protocols, options, key]`, the key being `key` or else the resolved
+ * URL. Throws `TypeError` for a missing `url`, a `url` function without a `key`, or
+ * anything else; the URL's `SyntaxError` as `resolveUrl`.
+ */
+export function instanceArgs(arg) {
+  if (typeof arg === 'string') return [arg, undefined, undefined, resolveUrl(arg)];
+  if (arg === null || typeof arg !== 'object') {
+    throw new TypeError('getInstance expects a URL string or an options object with a url');
+  }
+  const { url, key, protocols } = arg;
+  if (url === undefined) {
+    throw new TypeError('getInstance(options): options.url is required (a URL string or a function returning one)');
+  }
+  if (typeof key === 'string') return [url, protocols, arg, key];
+  if (typeof url === 'function') {
+    throw new TypeError('getInstance(options): options.key is required when options.url is a function');
+  }
+  return [url, protocols, arg, resolveUrl(url)];
+}
+
 function iterator(v) {
   try {
     const f = v[Symbol.iterator];

@@ -708,9 +708,9 @@ export function verdict(root, f, e) {
 /**
  * The `url`/`protocols` sources of one attempt (each a user function or a fixed value), in a
  * microtask of their own (never inside the I/O of a transition): both functions called (url
- * first), a Promise result awaited (url first), then `done(url, protocols, failed)` — in
+ * first), a Promise result awaited (url first), then `done(failed, [url, protocols])` — in
  * `failed` bit 0 says the url, bit 1 the protocols function threw or rejected (the value is
- * then the error). Returns a ticket: after `cancelSources(ticket)` (the Rust side dropped
+ * then the error). (The shell's callbacks all take `(kind, value)`: one closure signature.) Returns a ticket: after `cancelSources(ticket)` (the Rust side dropped
  * `done`) nothing more is called.
  */
 export function resolveSources(url, protocols, done) {
@@ -742,7 +742,7 @@ export function resolveSources(url, protocols, done) {
     p = await settle(p, 2);
     const d = ticket.done;
     ticket.done = null;
-    if (d !== null) d(u, p, failed);
+    if (d !== null) d(failed, [u, p]);
   });
   return ticket;
 }

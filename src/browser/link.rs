@@ -15,7 +15,7 @@ extern "C" {
     #[wasm_bindgen(js_name = warnUnshared)]
     pub(crate) fn warn_unshared(reason: &str);
     #[wasm_bindgen(js_name = openLink)]
-    fn open_link(name: &str, on_message: &JsValue, on_lock: &JsValue) -> JsValue;
+    fn open_link(name: &str, cb: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = post)]
     fn post_raw(link: &JsValue, msg: &JsValue);
     #[wasm_bindgen(js_name = requestLock)]
@@ -53,26 +53,21 @@ pub(crate) fn channel_name(key: &str) -> Option<String> {
 }
 
 /// The channel and the lock. Dropping it closes the channel and releases the lock before
-/// the closures drop (`shared.js` calls nothing after `closeLink`).
+/// the closure drops (`shared.js` calls nothing after `closeLink`).
 pub(crate) struct Link {
     js: JsValue,
-    _on_message: Closure<dyn FnMut(JsValue)>,
-    _on_lock: Closure<dyn FnMut(u32)>,
+    _events: Closure<dyn FnMut(u8, JsValue)>,
 }
 
 impl Link {
-    pub(crate) fn open(
-        name: &str,
-        on_message: impl FnMut(JsValue) + 'static,
-        on_lock: impl FnMut(u32) + 'static,
-    ) -> Link {
-        let on_message = Closure::<dyn FnMut(JsValue)>::new(on_message);
-        let on_lock = Closure::<dyn FnMut(u32)>::new(on_lock);
-        let js = open_link(name, on_message.as_ref(), on_lock.as_ref());
+    /// Opens the channel; `on_event(0, data)` for each channel message, `(1, _)` when the
+    /// lock is granted, `(2, _)` when it was taken.
+    pub(crate) fn open(name: &str, on_event: impl FnMut(u8, JsValue) + 'static) -> Link {
+        let events = Closure::<dyn FnMut(u8, JsValue)>::new(on_event);
+        let js = open_link(name, events.as_ref());
         Link {
             js,
-            _on_message: on_message,
-            _on_lock: on_lock,
+            _events: events,
         }
     }
 

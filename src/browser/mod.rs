@@ -290,26 +290,19 @@ impl Shell {
             weak: weak.clone(),
         });
         if let Some(name) = &inner.opts.shared {
-            let (wm, wl) = (inner.weak.clone(), inner.weak.clone());
-            let link = Link::open(
-                name,
-                move |v| {
-                    if let (Some(i), Some(m)) = (wm.upgrade(), link::decode(v)) {
-                        shared_run(&i, |c, now| c.handle_msg(now, m));
+            let w = inner.weak.clone();
+            let link = Link::open(name, move |kind, v| {
+                let Some(i) = w.upgrade() else { return };
+                match kind {
+                    0 => {
+                        if let Some(m) = link::decode(v) {
+                            shared_run(&i, |c, now| c.handle_msg(now, m));
+                        }
                     }
-                },
-                move |held| {
-                    if let Some(i) = wl.upgrade() {
-                        shared_run(&i, |c, now| {
-                            if held == 1 {
-                                c.handle_lock_acquired(now)
-                            } else {
-                                c.handle_lock_lost(now)
-                            }
-                        });
-                    }
-                },
-            );
+                    1 => shared_run(&i, |c, now| c.handle_lock_acquired(now)),
+                    _ => shared_run(&i, |c, now| c.handle_lock_lost(now)),
+                }
+            });
             *inner.link.borrow_mut() = Some(link);
         }
         Shell(inner)
@@ -598,7 +591,7 @@ impl Shell {
 /// them before the closure drops.
 struct Page {
     detach: Function,
-    _cb: Closure<dyn FnMut(u8)>,
+    _cb: Closure<dyn FnMut(u8, JsValue)>,
 }
 
 impl Drop for Page {
@@ -622,7 +615,7 @@ fn attach_page_listeners(inner: &Rc<Inner>) {
         }
     });
     let w = inner.weak.clone();
-    let cb = Closure::new(move |kind: u8| {
+    let cb = Closure::new(move |kind: u8, _: JsValue| {
         if let Some(i) = w.upgrade() {
             run(&i, |e, now| match kind {
                 0 | 1 => e.set_online(now, kind == 0),
@@ -835,16 +828,17 @@ fn rearm(inner: &Rc<Inner>) {
 
 /// Calls `f` with the socket `pick` chooses. A browser's own socket runs no JS from its
 /// methods, so it is called in place; a socket from the `WebSocket` option is user code, so
-/// its handle is taken out of the borrow first (no user code under a borrow, structurally).
+/// its handle is taken out of the borrow first (no user code under a borrow, structurally:
+/// the slot gives no reference to such a socket, see [`SocketSlot::native`]).
 fn socket_call<R>(
     inner: &Inner,
     pick: impl for<'a> FnOnce(&'a State) -> Option<&'a SocketSlot>,
     f: impl FnOnce(&web_sys::WebSocket) -> R,
 ) -> Option<R> {
     if inner.opts.socket_ctor.is_none() {
-        inner.with(|s| pick(s).map(|sl| f(&sl.ws)))
+        inner.with(|s| pick(s).and_then(SocketSlot::native).map(f))
     } else {
-        let ws = inner.with(|s| pick(s).map(|sl| sl.ws.clone()));
+        let ws = inner.with(|s| pick(s).map(SocketSlot::handle));
         ws.map(|ws| f(&ws))
     }
 }
@@ -891,7 +885,7 @@ fn execute(inner: &Rc<Inner>, io: Io) {
         } => {
             let old = inner.with(|s| take_slot(s, socket));
             if let Some(sl) = old {
-                let _ = sl.ws.close_with_code_and_reason(code, reason);
+                let _ = sl.handle().close_with_code_and_reason(code, reason);
                 drop(sl);
             }
         }
@@ -913,10 +907,18 @@ fn start_socket(inner: &Rc<Inner>, id: SocketId) {
         return;
     }
     let w = inner.weak.clone();
-    let done = Closure::new(move |url: JsValue, protocols: JsValue, failed: u8| {
-        let result = |v: JsValue, bit: u8| if failed & bit == 0 { Ok(v) } else { Err(v) };
+    let done = Closure::new(move |failed: u8, values: JsValue| {
+        let values: Array = values.unchecked_into();
+        let result = |i: u32, bit: u8| {
+            let v = values.get(i);
+            if failed & bit == 0 {
+                Ok(v)
+            } else {
+                Err(v)
+            }
+        };
         if let Some(i) = w.upgrade() {
-            create_socket(&i, id, result(url, 1), result(protocols, 2));
+            create_socket(&i, id, result(0, 1), result(1, 2));
         }
     });
     let url: JsValue = match &inner.opts.url {
@@ -940,7 +942,7 @@ fn start_socket(inner: &Rc<Inner>, id: SocketId) {
 /// `events.js`): dropping it cancels the ticket, so JS never calls the dropped callback.
 struct Sources {
     ticket: JsValue,
-    _done: Closure<dyn FnMut(JsValue, JsValue, u8)>,
+    _done: Closure<dyn FnMut(u8, JsValue)>,
 }
 
 impl Drop for Sources {

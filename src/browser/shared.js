@@ -1,6 +1,6 @@
 // The platform glue of a shared client (src/shared.rs decides everything): one
-// BroadcastChannel and one Web Lock of the same name. `onMessage(data)` gets every channel
-// message; `onLock(1)` when the lock is granted, `onLock(0)` when it was taken (stolen).
+// BroadcastChannel and one Web Lock of the same name. `cb(0, data)` gets every channel
+// message; `cb(1)` when the lock is granted, `cb(2)` when it was taken (stolen).
 // Nothing here calls Rust after `closeLink`.
 
 /** Why a shared client cannot share here ('' if it can). */
@@ -22,10 +22,10 @@ export function warnUnshared(reason) {
   console.warn(`ResilientWebSocket: option 'shared' ignored, each client opens its own socket: ${reason}`);
 }
 
-export function openLink(name, onMessage, onLock) {
-  const link = { name, ch: new BroadcastChannel(name), onLock, held: null, current: null, queued: null, closed: false };
+export function openLink(name, cb) {
+  const link = { name, ch: new BroadcastChannel(name), onLock: (held) => cb(held ? 1 : 2), held: null, current: null, queued: null, closed: false };
   link.ch.onmessage = (e) => {
-    if (!link.closed) onMessage(e.data);
+    if (!link.closed) cb(0, e.data);
   };
   return link;
 }

@@ -12,9 +12,15 @@ use crate::engine::SocketId;
 /// The live socket. Dropping it detaches every handler (`onX = null`, in `events.js`)
 /// before the closure drops, so a superseded socket can never deliver an event nor call a
 /// dropped closure.
+///
+/// The socket itself is private: a socket from the `WebSocket` option is user code, so the
+/// only reference the slot hands out while it is borrowed is to the browser's own socket
+/// ([`SocketSlot::native`], whose methods run no JS); any other is reached through a
+/// cloned handle ([`SocketSlot::handle`]) after the borrow (`socket_call` in the shell).
 pub(crate) struct SocketSlot {
     pub(crate) id: SocketId,
-    pub(crate) ws: WebSocket,
+    ws: WebSocket,
+    foreign: bool,
     _events: Closure<dyn FnMut(u8, JsValue)>,
 }
 
@@ -58,8 +64,20 @@ impl SocketSlot {
         Ok(Self {
             id,
             ws,
+            foreign: ctor.is_some(),
             _events: handler,
         })
+    }
+
+    /// The browser's own socket, to call in place (`None` for a socket from the
+    /// `WebSocket` option).
+    pub(crate) fn native(&self) -> Option<&WebSocket> {
+        (!self.foreign).then_some(&self.ws)
+    }
+
+    /// A handle to the socket, to call once no borrow is held.
+    pub(crate) fn handle(&self) -> WebSocket {
+        self.ws.clone()
     }
 }
 

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::browser::{registry, Shell};
-use crate::engine::{Error, ErrorKind, Phase};
+use crate::engine::Phase;
 use crate::errors::{to_js, type_error};
 
 thread_local! {
@@ -33,6 +33,13 @@ pub(crate) fn ensure_shims() {
     let proto = Object::get_prototype_of(&probe);
     crate::browser::events::install_prototype(&proto);
     crate::browser::events::install_seed(&Object::get_prototype_of(&seed::WebsocketClass::probe()));
+}
+
+#[wasm_bindgen(module = "/src/input.js")]
+extern "C" {
+    /// `getInstance`'s argument read: `[url, protocols, options, key]`; throws its errors.
+    #[wasm_bindgen(js_name = instanceArgs, catch)]
+    fn instance_args(arg: &JsValue) -> Result<js_sys::Array, JsValue>;
 }
 
 #[wasm_bindgen]
@@ -470,33 +477,9 @@ impl ResilientWebSocket {
         #[wasm_bindgen(unchecked_param_type = "string | ResilientWebSocketInstanceOptions")]
         key_or_options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let (url, protocols, options, key) = if key_or_options.is_string() {
-            let u = key_or_options.clone();
-            let key = crate::validate::resolve_url(&u)?;
-            (u, JsValue::UNDEFINED, JsValue::UNDEFINED, key)
-        } else if key_or_options.is_object() {
-            let get =
-                |k: &str| Reflect::get(&key_or_options, &k.into()).unwrap_or(JsValue::UNDEFINED);
-            let url = get("url");
-            if url.is_undefined() {
-                return Err(type_error(
-                    "getInstance(options): options.url is required (a URL string or a function returning one)",
-                ));
-            }
-            let key = match get("key").as_string() {
-                Some(k) => k,
-                None if url.is_function() => return Err(type_error(
-                    "getInstance(options): options.key is required when options.url is a function",
-                )),
-                None => crate::validate::resolve_url(&url)?,
-            };
-            (url, get("protocols"), key_or_options.clone(), key)
-        } else {
-            return Err(to_js(&Error::new(
-                ErrorKind::Type,
-                "getInstance expects a URL string or an options object with a url",
-            )));
-        };
+        let args = instance_args(&key_or_options)?;
+        let (url, protocols, options) = (args.get(0), args.get(1), args.get(2));
+        let key = args.get(3).as_string().unwrap_or_default();
         if let Some((shell, js)) = registry::get(&key) {
             return Ok(match js {
                 Some(js) => js,

@@ -4,7 +4,7 @@
 // WebSocket and docs/bad-input.md.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveUrl, protocolList } from '../../src/input.js';
+import { resolveUrl, protocolList, instanceArgs } from '../../src/input.js';
 import { readConfig, readRest } from '../../src/input.js';
 
 const syntax = (f, text) =>
@@ -84,4 +84,17 @@ test('WebIDL conversions: a Symbol is no string, a Symbol or BigInt no number', 
   assert.ok(Number.isNaN(toNumber({})));
   assert.throws(() => toNumber(Symbol('c')), TypeError);
   assert.throws(() => toNumber(1000n), TypeError);
+});
+
+test("getInstance's argument: the key is options.key or the resolved URL", () => {
+  assert.deepEqual(instanceArgs('http://h/x'), ['http://h/x', undefined, undefined, 'ws://h/x']);
+  const withKey = { url: () => 'ws://h/x', key: 'k', protocols: ['p'] };
+  assert.deepEqual(instanceArgs(withKey), [withKey.url, ['p'], withKey, 'k']);
+  const plain = { url: 'wss://h/y', reconnectDelay: 5 };
+  assert.deepEqual(instanceArgs(plain), ['wss://h/y', undefined, plain, 'wss://h/y']);
+  const type = (arg, text) => assert.throws(() => instanceArgs(arg), (e) => e.name === 'TypeError' && e.message.includes(text));
+  type({ url: () => 'ws://h/x' }, 'options.key is required when options.url is a function');
+  type({ key: 'k' }, 'options.url is required');
+  for (const bad of [undefined, null, 42, () => 'ws://h/x']) type(bad, 'expects a URL string or an options object');
+  syntax(() => instanceArgs('ftp://h/x'), "'ftp' is not allowed");
 });
