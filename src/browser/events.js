@@ -606,12 +606,19 @@ function messageTo(st, e, fresh) {
  *  constructor throws (SyntaxError, SecurityError). */
 export function openSocket(root, url, protocols, ctor, binaryType, shared, cb) {
   const ws = ctor ? Reflect.construct(ctor, [url, protocols]) : new WebSocket(url, protocols);
-  ws.binaryType = binaryType;
-  const on = ctor ? (kind) => (e) => cb(kind, domEvent(e)) : (kind) => (e) => cb(kind, e);
-  ws.onmessage = makeMessageHandler(root, (e) => cb(1, e), !!ctor, shared);
-  ws.onopen = on(0);
-  ws.onerror = on(2);
-  ws.onclose = on(3);
+  try {
+    ws.binaryType = binaryType;
+    const on = ctor ? (kind) => (e) => cb(kind, domEvent(e)) : (kind) => (e) => cb(kind, e);
+    ws.onmessage = makeMessageHandler(root, (e) => cb(1, e), !!ctor, shared);
+    ws.onopen = on(0);
+    ws.onerror = on(2);
+    ws.onclose = on(3);
+  } catch (err) {
+    // A foreign socket's setter threw: the attempt fails, and the socket it made does not
+    // stay open behind it.
+    detachSocket(ws);
+    throw err;
+  }
   return ws;
 }
 

@@ -1080,6 +1080,20 @@ export async function regression(Ctor, base, http, tag, which, SeedCtor) {
         ws.close();
         return { seen, got };
       }
+      // A `WebSocket` option whose socket throws while the client wires it (here its
+      // binaryType setter): the attempt fails, and the socket it made is closed, not left
+      // connected behind the client.
+      case 'foreign-socket-setter-throws': {
+        class Bad extends WebSocket {
+          set binaryType(v) {
+            throw new Error(`no binaryType ${v}`);
+          }
+        }
+        const thrown = errName(() => new Ctor(url('/echo'), [], { ...plain, WebSocket: Bad }));
+        await settle(500);
+        const s = await stats(http, tag);
+        return { thrown, open: s.open };
+      }
       // 4. An attempt that cannot create a socket: the constructor throws as natively;
       // a url function returning garbage is a failed attempt, reported after listeners exist.
       case 'constructor-throws': {
