@@ -625,11 +625,15 @@ export function openSocket(root, url, protocols, ctor, binaryType, shared, cb) {
 /** Detaches a socket the shell is done with (no event of it reaches the shell again) and
  *  closes it if it is still connecting or open. */
 export function detachSocket(ws) {
-  ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+  try {
+    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+  } catch {
+    // a foreign socket's setter threw: it is still closed below
+  }
   try {
     if (ws.readyState < 2) ws.close();
   } catch {
-    // a foreign socket's close threw: it is detached all the same
+    // a foreign socket's close threw: nothing more to do
   }
 }
 
@@ -717,8 +721,9 @@ export function verdict(root, f, e) {
  * microtask of their own (never inside the I/O of a transition): both functions called (url
  * first), a Promise result awaited (url first), then `done(failed, [url, protocols])` — in
  * `failed` bit 0 says the url, bit 1 the protocols function threw or rejected (the value is
- * then the error). (The shell's callbacks all take `(kind, value)`: one closure signature.) Returns a ticket: after `cancelSources(ticket)` (the Rust side dropped
- * `done`) nothing more is called.
+ * then the error; the shell's callbacks all take `(kind, value)`: one closure signature).
+ * Returns a ticket: after `cancelSources(ticket)` (the Rust side dropped `done`) nothing
+ * more is called.
  */
 export function resolveSources(url, protocols, done) {
   const ticket = { done };
