@@ -80,7 +80,7 @@ export function setAlive(root, alive) {
 }
 
 /** Tells the state which JS object is the client (`this`, `event.target`). */
-export function bindObject(st, obj) {
+function bindObject(st, obj) {
   if (st.weak === null || st.weak.deref() !== obj) st.weak = new WeakRef(obj);
   if (st.alive) st.me = obj;
 }
@@ -435,11 +435,6 @@ function listened(st, type) {
   return l !== undefined && l.length > 0;
 }
 
-export function hasListeners(root, type) {
-  const st = S(root);
-  return st !== undefined && listened(st, type);
-}
-
 /** Delivers an event made by Rust (or the socket's own open/error/close event). */
 export function deliver(root, e) {
   const st = S(root);
@@ -507,7 +502,6 @@ function domEvent(e) {
       return new Event(e.type);
   }
 }
-
 
 function routeKey(v) {
   if (typeof v === 'string') return v;

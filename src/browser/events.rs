@@ -62,6 +62,4 @@ extern "C" {
     pub(crate) fn set_to_blob(st: &Object, to_blob: bool);
     #[wasm_bindgen(js_name = deliverRelayed)]
     pub(crate) fn deliver_relayed(st: &Object, data: &JsValue, url: &str);
-    #[wasm_bindgen(js_name = hasListeners)]
-    pub(crate) fn has_listeners(st: &Object, ty: &str) -> bool;
 }

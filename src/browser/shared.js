@@ -23,7 +23,7 @@ export function warnUnshared(reason) {
 }
 
 export function openLink(name, cb) {
-  const link = { name, ch: new BroadcastChannel(name), onLock: (held) => cb(held ? 1 : 2), held: null, current: null, queued: null, closed: false };
+  const link = { name, ch: new BroadcastChannel(name), cb, held: null, current: null, queued: null, closed: false };
   link.ch.onmessage = (e) => {
     if (!link.closed) cb(0, e.data);
   };
@@ -68,7 +68,7 @@ export function requestLock(link, steal) {
       link.current = req;
       return new Promise((resolve) => {
         link.held = resolve;
-        link.onLock(1);
+        link.cb(1);
       });
     })
     .catch(() => {
@@ -76,7 +76,7 @@ export function requestLock(link, steal) {
       if (req.held && link.current === req) {
         link.current = null;
         link.held = null;
-        if (!link.closed) link.onLock(0);
+        if (!link.closed) link.cb(2);
       }
     });
 }

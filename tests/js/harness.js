@@ -1080,16 +1080,21 @@ export async function regression(Ctor, base, http, tag, which, SeedCtor) {
         ws.close();
         return { seen, got };
       }
-      // A `WebSocket` option whose socket throws while the client wires it (here its
-      // binaryType setter): the attempt fails, and the socket it made is closed, not left
-      // connected behind the client.
+      // A `WebSocket` option whose socket throws while the client wires it (its binaryType
+      // setter; its onopen setter, which detaching the socket also sets): the attempt
+      // fails, and the socket it made is closed, not left connected behind the client.
       case 'foreign-socket-setter-throws': {
-        class Bad extends WebSocket {
+        class BadBinaryType extends WebSocket {
           set binaryType(v) {
             throw new Error(`no binaryType ${v}`);
           }
         }
-        const thrown = errName(() => new Ctor(url('/echo'), [], { ...plain, WebSocket: Bad }));
+        class BadOnopen extends WebSocket {
+          set onopen(v) {
+            throw new Error('no onopen');
+          }
+        }
+        const thrown = [BadBinaryType, BadOnopen].map((B) => errName(() => new Ctor(url('/echo'), [], { ...plain, WebSocket: B })));
         await settle(500);
         const s = await stats(http, tag);
         return { thrown, open: s.open };
