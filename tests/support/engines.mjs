@@ -22,9 +22,11 @@ async function freePort() {
   });
 }
 
-export async function firefoxPage(url, ready) {
+// `scriptTimeoutMs`: how long one evaluate may run (longer fuzz runs need more than the
+// drivers' defaults).
+export async function firefoxPage(url, ready, { scriptTimeoutMs = 180000 } = {}) {
   const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, protocolTimeout: scriptTimeoutMs });
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e.message ?? e)));
@@ -39,7 +41,7 @@ export async function firefoxPage(url, ready) {
 }
 
 /** WebKitGTK: WebKitWebDriver on a free port, one session, scripts by execute/async. */
-export async function webkitPage(url, ready) {
+export async function webkitPage(url, ready, { scriptTimeoutMs = 600000 } = {}) {
   const port = await freePort();
   const driver = spawn('WebKitWebDriver', [`--port=${port}`], { stdio: 'ignore' });
   const base = `http://127.0.0.1:${port}`;
@@ -62,7 +64,7 @@ export async function webkitPage(url, ready) {
     }
   }
   const id = session.sessionId;
-  await call('POST', `/session/${id}/timeouts`, { script: 600000 });
+  await call('POST', `/session/${id}/timeouts`, { script: scriptTimeoutMs });
   await call('POST', `/session/${id}/url`, { url });
   const evaluate = async (fn, arg) => {
     const script = `const done = arguments[arguments.length - 1];
