@@ -20,6 +20,10 @@ const CLIENTS = {
   'x-newevent': (url) => wrap(url, 'new'),
   'x-none': (url) => wrap(url, 'none'),
   'x-wrap': (url) => wrap(url, 'wrap'),
+  'x-own': (url) => wrap(url, 'own'),
+  'x-define7': (url) => wrap(url, 'define7'),
+  'x-protoafter': (url) => wrap(url, 'protoafter'),
+  'x-restore': (url) => wrap(url, 'restore'),
 };
 const NATIVE = Symbol('native');
 const WRAP = Object.create(MessageEvent.prototype, {
@@ -42,6 +46,14 @@ function wrap(url, how) {
     });
   }
   const P = Object.create(base, props);
+  // x-define7: what x-proto7's prototype gives, as own properties of each event instead.
+  const D7 = {
+    target: get, currentTarget: get, srcElement: get,
+    eventPhase: { get() { return 2; }, configurable: true },
+    composedPath: { value() { return [me]; }, configurable: true, writable: true },
+    preventDefault: { value() { return base.preventDefault.call(this); }, configurable: true, writable: true },
+    stopImmediatePropagation: { value() { return base.stopImmediatePropagation.call(this); }, configurable: true, writable: true },
+  };
   const W = WRAP;
   Object.defineProperty(me, 'binaryType', { set(v) { ws.binaryType = v; } });
   Object.defineProperty(me, 'readyState', { get() { return ws.readyState; } });
@@ -52,6 +64,13 @@ function wrap(url, how) {
   Object.defineProperty(me, 'onmessage', { set(f) {
     if (!f) { ws.onmessage = null; return; }
     if (how === 'none') ws.onmessage = (e) => f.call(me, e);
+    // x-own: one own symbol-keyed property per event (no retarget); x-define7: see D7;
+    // x-protoafter: the minimal retarget made after the listener returned (only its cost
+    // after the dispatch remains); x-restore: the event's own prototype put back after it.
+    else if (how === 'own') ws.onmessage = (e) => { e[NATIVE] = me; f.call(me, e); };
+    else if (how === 'define7') ws.onmessage = (e) => { Object.defineProperties(e, D7); f.call(me, e); };
+    else if (how === 'protoafter') ws.onmessage = (e) => { f.call(me, e); Object.setPrototypeOf(e, P); };
+    else if (how === 'restore') ws.onmessage = (e) => { Object.setPrototypeOf(e, P); f.call(me, e); Object.setPrototypeOf(e, base); };
     else if (how === 'wrap') ws.onmessage = (e) => { f.call(me, { __proto__: W, [NATIVE]: e, me }); };
     else if (how === 'define') ws.onmessage = (e) => { Object.defineProperty(e, 'target', get); f.call(me, e); };
     else if (how === 'new') ws.onmessage = (e) => { const n = new MessageEvent('message', { data: e.data, origin: e.origin, lastEventId: e.lastEventId }); Object.setPrototypeOf(n, P); f.call(me, n); };
