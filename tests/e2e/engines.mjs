@@ -129,6 +129,25 @@ const REPLAYS = [
       cmds: [],
     },
   },
+  {
+    // Seed 99177, WebKit, native against ours, after the fix above: the same with a listener
+    // object without handleEvent added before the send: native TypeError, ours
+    // InvalidStateError (WebKit's "last exception" again).
+    name: 'a listener object without handleEvent after a caught error: WebKit reports either name',
+    compare: 'native-ours',
+    program: {
+      listeners: [],
+      handlers: [],
+      route: { r: 'echo' },
+      protocols: 'none',
+      pre: [
+        { op: 'add', type: 'message', opts: { o: 'none' }, l: { v: 'emptyObj' } },
+        { op: 'send', p: { t: 'str', s: '' } },
+        { op: 'dispatch', ev: 'Event', type: 'message', cancelable: false },
+      ],
+      cmds: [],
+    },
+  },
 ];
 for (const engine of ENGINES) {
   test(`${engine}: replayed fuzzer findings (${REPLAYS.length} programs)`, { timeout: 90000 }, async () => {

@@ -554,7 +554,12 @@ async function runSide(kind, make, prog, env) {
       case 'str': return 'str';
       case 'num': return 42;
       case 'handler': return S.H[0];
-      case 'emptyObj': { const o = {}; S.labels.set(o, `{}@${at}`); return o; }
+      case 'emptyObj': {
+        // No handleEvent (the getter only notes that it was looked for: see uncaughtEntry).
+        const o = { get handleEvent() { S.badHandleEventRead = true; return undefined; } };
+        S.labels.set(o, `{}@${at}`);
+        return o;
+      }
       default: throw new Error(`lref ${r.v}`);
     }
   };
