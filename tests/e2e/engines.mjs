@@ -7,37 +7,27 @@
 //
 //   RWS_STATIC_DIR=www/dist xvfb-run -a scripts/with-server node --test tests/e2e/engines.mjs
 //
-// RWS_FUZZ_SEED as in fuzz.mjs; RWS_ENGINES=firefox,webkit picks the engines.
+// RWS_FUZZ_* as in fuzz.mjs; RWS_ENGINES=firefox,webkit picks the engines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { engineTabs, firefoxPage, webkitPage } from '../support/engines.mjs';
 import { serverStats, sleep, until } from '../support/until.mjs';
+import { FUZZ_SEED, fuzzBudget } from '../support/fuzz-env.mjs';
 
 const HTTP = process.env.RWS_TEST_HTTP;
 const OUT_DIR = fileURLToPath(new URL('../../test-output/fuzz/', import.meta.url));
-const SEED = process.env.RWS_FUZZ_SEED ? Number(process.env.RWS_FUZZ_SEED) | 0 : 20261202;
+const SEED = FUZZ_SEED;
 const ENGINES = (process.env.RWS_ENGINES || 'firefox,webkit').split(',').filter(Boolean);
 const PAGES = { firefox: firefoxPage, webkit: webkitPage };
 // Smaller than Chromium's budgets (fuzz.mjs): every engine adds to the test run's time.
-// RWS_FUZZ_RUNS / RWS_FUZZ_TIME_S / RWS_FUZZ_SHRINK_S go longer, as in fuzz.mjs (a run count
-// lifts the time caps to an hour).
-const RUNS = process.env.RWS_FUZZ_RUNS ? Number(process.env.RWS_FUZZ_RUNS) : null;
-const TIME_S = process.env.RWS_FUZZ_TIME_S ? Number(process.env.RWS_FUZZ_TIME_S) : null;
-const SHRINK_S = process.env.RWS_FUZZ_SHRINK_S ? Number(process.env.RWS_FUZZ_SHRINK_S) : null;
-const DEFAULTS = {
-  'native-native': { numRuns: 80, timeBudgetMs: 8000, shrinkBudgetMs: 5000 },
-  'native-ours': { numRuns: 250, timeBudgetMs: 20000, shrinkBudgetMs: 5000 },
-  keepalive: { numRuns: 20, timeBudgetMs: 25000, shrinkBudgetMs: 10000 },
+// The environment goes longer, as in fuzz.mjs (tests/support/fuzz-env.mjs).
+const BUDGET = {
+  'native-native': fuzzBudget({ numRuns: 80, timeS: 8, shrinkS: 5 }),
+  'native-ours': fuzzBudget({ numRuns: 250, timeS: 20, shrinkS: 5 }),
+  keepalive: fuzzBudget({ numRuns: 20, timeS: 25, shrinkS: 10 }),
 };
-const BUDGET = Object.fromEntries(
-  Object.entries(DEFAULTS).map(([k, b]) => [k, {
-    numRuns: RUNS ?? b.numRuns,
-    timeBudgetMs: TIME_S !== null ? 1000 * TIME_S : RUNS ? 3600000 : b.timeBudgetMs,
-    shrinkBudgetMs: SHRINK_S !== null ? 1000 * SHRINK_S : b.shrinkBudgetMs,
-  }]),
-);
 // node:test's timeout: the three budgets, shrinking, and start-up on top.
 const TEST_TIMEOUT = Math.max(240000, Object.values(BUDGET).reduce((a, b) => a + b.timeBudgetMs + b.shrinkBudgetMs, 0) + 120000);
 // One evaluate runs one budget: the drivers must wait that long for it.

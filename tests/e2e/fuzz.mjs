@@ -12,10 +12,8 @@
 //    timers; invariants: no uncaught error, max_open <= 1, every send accounted for,
 //    liveClients back to its baseline after gc().
 //
-// Environment: RWS_FUZZ_SEED (default: a fixed seed, so CI runs the same programs every
-// time; set it, e.g. RWS_FUZZ_SEED=$RANDOM, to explore others), RWS_FUZZ_RUNS (programs per test,
-// overrides the defaults below and lifts the time caps), RWS_FUZZ_TIME_S (time cap of
-// each test), RWS_FUZZ_SHRINK_S (time to shrink each failure). Full reports (shrunk
+// Environment (tests/support/fuzz-env.mjs): RWS_FUZZ_SEED (e.g. RWS_FUZZ_SEED=$RANDOM to
+// explore other programs), RWS_FUZZ_RUNS, RWS_FUZZ_TIME_S, RWS_FUZZ_SHRINK_S. Full reports (shrunk
 // programs, both traces) go to test-output/fuzz/. To replay a reported program by hand:
 // open /fuzz.html and call window.runDifferentialProgram({ program: <programJson>, base }).
 //
@@ -27,15 +25,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
+import { FUZZ_SEED, fuzzBudget } from '../support/fuzz-env.mjs';
 
 const HTTP = process.env.RWS_TEST_HTTP;
 const OUT_DIR = fileURLToPath(new URL('../../test-output/fuzz/', import.meta.url));
-const SEED = process.env.RWS_FUZZ_SEED !== undefined && process.env.RWS_FUZZ_SEED !== ''
-  ? Number(process.env.RWS_FUZZ_SEED) | 0
-  : 20261202;
-const RUNS = process.env.RWS_FUZZ_RUNS ? Number(process.env.RWS_FUZZ_RUNS) : null;
-const TIME_S = process.env.RWS_FUZZ_TIME_S ? Number(process.env.RWS_FUZZ_TIME_S) : null;
-const SHRINK_S = process.env.RWS_FUZZ_SHRINK_S ? Number(process.env.RWS_FUZZ_SHRINK_S) : null;
+const SEED = FUZZ_SEED;
 
 // Default budgets (2 cores): a test stops starting programs after timeS (shrinking counts
 // against it; the last failure's shrinking may overrun it by up to shrinkS), so the
@@ -45,14 +39,7 @@ const BUDGET = {
   'native-ours': { numRuns: 400, timeS: 40, shrinkS: 3 },
   keepalive: { numRuns: 40, timeS: 45, shrinkS: 15 },
 };
-const budget = (name) => {
-  const b = BUDGET[name];
-  return {
-    numRuns: RUNS ?? b.numRuns,
-    timeBudgetMs: 1000 * (TIME_S ?? (RUNS ? 3600 : b.timeS)),
-    shrinkBudgetMs: 1000 * (SHRINK_S ?? b.shrinkS),
-  };
-};
+const budget = (name) => fuzzBudget(BUDGET[name]);
 /** node:test's timeout for a test with this budget (shrinking, start-up and checks on top). */
 const timeout = (name) => budget(name).timeBudgetMs + 120000;
 
