@@ -4,6 +4,7 @@
 //! 6.5 KB of wasm as Rust — issue 12), which the JS facade and the Rust API both call.
 
 use crate::engine::{Error, ErrorKind};
+use crate::text::{message, Part::N, Part::S};
 
 /// `close(code)`: WebIDL `[Clamp] unsigned short`, then 1000 or 3000–4999.
 pub fn close_code(code: Option<f64>) -> Result<Option<u16>, Error> {
@@ -21,11 +22,14 @@ pub fn close_code(code: Option<f64>) -> Result<Option<u16>, Error> {
     } else {
         Err(Error::new(
             ErrorKind::InvalidAccess,
-            format!(
-                "Failed to execute 'close': the close code must be either 1000, or between \
-                 3000 and 4999. {} is neither.",
-                display_number(raw)
-            ),
+            message(&[
+                S(
+                    "Failed to execute 'close': the close code must be either 1000, or between \
+                   3000 and 4999. ",
+                ),
+                S(&display_number(raw)),
+                S(" is neither."),
+            ]),
         ))
     }
 }
@@ -46,11 +50,14 @@ pub fn close_reason(reason: &str) -> Result<(), Error> {
     if reason.len() > 123 {
         return Err(Error::new(
             ErrorKind::Syntax,
-            format!(
-                "Failed to execute 'close': the close reason must not be greater than 123 \
-                 UTF-8 bytes (it is {} bytes).",
-                reason.len()
-            ),
+            message(&[
+                S(
+                    "Failed to execute 'close': the close reason must not be greater than 123 \
+                   UTF-8 bytes (it is ",
+                ),
+                N(reason.len() as u64),
+                S(" bytes)."),
+            ]),
         ));
     }
     Ok(())

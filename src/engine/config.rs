@@ -1,5 +1,6 @@
 //! Engine configuration: the seed's defaults, validated once with clear errors.
 
+use crate::text::{message, Part::N, Part::S};
 use serde::{Deserialize, Serialize};
 
 /// The seed's ping interval: a heartbeat every 30 s.
@@ -196,7 +197,17 @@ impl Config {
             if v < min || v > MAX_DELAY_MS {
                 Err(Error::new(
                     ErrorKind::Range,
-                    format!("option '{name}' is {v} ms; allowed: {min} to {MAX_DELAY_MS} ms"),
+                    message(&[
+                        S("option '"),
+                        S(name),
+                        S("' is "),
+                        N(v),
+                        S(" ms; allowed: "),
+                        N(min),
+                        S(" to "),
+                        N(MAX_DELAY_MS),
+                        S(" ms"),
+                    ]),
                 ))
             } else {
                 Ok(())
@@ -213,10 +224,11 @@ impl Config {
         if !(self.backoff_factor.is_finite() && (1.0..=100.0).contains(&self.backoff_factor)) {
             return Err(Error::new(
                 ErrorKind::Range,
-                format!(
-                    "option 'backoffFactor' is {}; allowed: a finite number from 1 to 100",
-                    crate::text::number_text(self.backoff_factor)
-                ),
+                message(&[
+                    S("option 'backoffFactor' is "),
+                    S(&crate::text::number_text(self.backoff_factor)),
+                    S("; allowed: a finite number from 1 to 100"),
+                ]),
             ));
         }
         Ok(())

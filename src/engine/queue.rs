@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 
 use super::config::{Error, ErrorKind, OverflowPolicy};
+use crate::text::{message, Part::N, Part::S};
 
 /// Messages waiting for the next open, bounded by count and bytes.
 #[derive(Debug)]
@@ -61,14 +62,17 @@ impl<P> Queue<P> {
         match self.policy {
             OverflowPolicy::Error => Err(Error::new(
                 ErrorKind::Range,
-                format!(
-                    "send queue is full ({} messages, {} bytes queued; maxQueued {}, \
-                     maxQueuedBytes {}); the message was not queued",
-                    self.items.len(),
-                    self.bytes,
-                    self.max_len,
-                    self.max_bytes
-                ),
+                message(&[
+                    S("send queue is full ("),
+                    N(self.items.len() as u64),
+                    S(" messages, "),
+                    N(self.bytes as u64),
+                    S(" bytes queued; maxQueued "),
+                    N(self.max_len as u64),
+                    S(", maxQueuedBytes "),
+                    N(self.max_bytes as u64),
+                    S("); the message was not queued"),
+                ]),
             )),
             OverflowPolicy::DropNewest => Ok(vec![(data, true)]),
             OverflowPolicy::DropOldest if !fits_alone => Ok(vec![(data, true)]),
@@ -95,6 +99,9 @@ impl<P> Queue<P> {
     /// Takes everything, in order.
     pub fn drain(&mut self) -> Vec<P> {
         self.bytes = 0;
-        self.items.drain(..).map(|(d, _)| d).collect()
+        std::mem::take(&mut self.items)
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect()
     }
 }
