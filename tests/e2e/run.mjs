@@ -519,9 +519,9 @@ test('the back/forward cache: closed while cached, open within 1 s of Back, the 
 
 /** Runs an ES module script in a child Node (no --experimental-websocket: no global
  *  WebSocket), from the repository root; resolves with its last output line as JSON. */
-async function node(t, script) {
+async function node(t, script, flags = []) {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../../', import.meta.url)) });
+  const child = spawn(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../../', import.meta.url)) });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => { out += d; });
@@ -573,6 +573,55 @@ test('Node without a global WebSocket: importing touches no window/document; the
     'open', 'message:hi from node 1:true:true', 'close:1006', 'reconnecting', 'open', 'reconnect', 'message:hi from node 2:true:true',
   ]);
   assert.ok(['closing', 'closed'].includes(r.state), r.state);
+});
+
+test('wasm linear memory stays flat under churn (allocator: freed memory is reused): clients opened, queued, echoed, reconnected, closed; bad input thrown', { timeout: 60000 }, async (t) => {
+  const wsUrl = `${HTTP.replace('http', 'ws')}/echo?tag=${uniqueTag('churn')}`;
+  const r = await node(t, `
+    import { readFileSync } from 'node:fs';
+    const m = await import('./pkg/resilient_ws.js');
+    const { memory } = m.initSync({ module: readFileSync('./pkg/resilient_ws_bg.wasm') });
+    const { WebSocket } = await import('ws');
+    const url = ${JSON.stringify(wsUrl)};
+    const once = (ws, type) => new Promise((r) => ws.addEventListener(type, r, { once: true }));
+    const errors = [];
+    // One cycle: messages of varied sizes queued while connecting (the send queue grows and
+    // is drained), echoed, a forced reconnect with more queued, the heartbeat's Rust path
+    // (a pong awaited), bad input that builds error messages, then close.
+    async function cycle(i) {
+      const ws = new m.ResilientWebSocket(url, ['p' + (i % 7)], { WebSocket, pingInterval: 5, pongTimeout: 5000, reconnectDelay: 0, maxQueued: 64 });
+      let got = 0;
+      ws.addEventListener('message', () => { got++; });
+      for (let k = 0; k < 8 + (i % 9); k++) ws.send(k % 2 ? 'x'.repeat((i * 37 + k * 101) % 3000) : new Uint8Array((i * 13 + k) % 2000));
+      await once(ws, 'open');
+      ws.reconnect();
+      for (let k = 0; k < 5; k++) ws.send('again ' + k);
+      await once(ws, 'open');
+      for (const bad of [() => ws.close(1, 'x'), () => ws.close(1000, 'r'.repeat(200)), () => new m.ResilientWebSocket(url, [], { WebSocket, backoffFactor: 0.5 }), () => new m.ResilientWebSocket(url, [], { WebSocket, pingInterval: -1 })]) {
+        try { bad(); errors.push('no throw'); } catch (e) { if (i === 0) errors.push(e.name); }
+      }
+      const closed = once(ws, 'close');
+      ws.close(1000, 'bye ' + i);
+      await closed;
+      return got;
+    }
+    const pages = () => memory.buffer.byteLength;
+    const settle = async () => { for (let k = 0; k < 3; k++) { gc(); await new Promise((r) => setTimeout(r, 10)); } };
+    const trace = [];
+    for (let i = 0; i < 60; i++) await cycle(i);
+    await settle();
+    const warm = pages();
+    let echoes = 0;
+    for (let i = 60; i < 360; i++) {
+      echoes += await cycle(i);
+      if (i % 30 === 29) { await settle(); trace.push(pages() - warm); }
+    }
+    console.log(JSON.stringify({ warm, after: pages(), trace, echoes, errors }));
+    setTimeout(() => process.exit(0), 50);
+  `, ['--expose-gc']);
+  assert.deepEqual(r.errors, ['InvalidAccessError', 'SyntaxError', 'RangeError', 'RangeError']);
+  assert.ok(r.echoes >= 300 * 5, `echoes: ${r.echoes}`);
+  assert.equal(r.after, r.warm, `wasm memory grew from ${r.warm} to ${r.after} B over 300 cycles after warm-up`);
 });
 
 test('the Rust API example page (examples/rust-page): open, Sink send echoed, typed reconnect events after a drop', { timeout: 30000 }, async (t) => {
