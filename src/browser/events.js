@@ -119,6 +119,12 @@ const ours = new Set(); // the retargeting prototypes
 let lastBase = null;
 let lastProto = null;
 
+const cancelBubble = typeof Event === 'function' ? Object.getOwnPropertyDescriptor(Event.prototype, 'cancelBubble') : undefined;
+/** The event's stop-propagation flag, read with the engine's own getter: through the
+ *  accessor of our prototype, WebKit would forget the exception thrown last in the task,
+ *  which it reports for a non-callable handleEvent (measured). */
+const stopFlag = cancelBubble?.get ? (e) => cancelBubble.get.call(e) : (e) => e.cancelBubble;
+
 function makeProto(base) {
   const target = {
     get() {
@@ -161,10 +167,37 @@ function makeProto(base) {
       value() {
         const f = frame(this);
         if (f) f.stop = true;
+        stoppedByUs.delete(this);
+        immediate.add(this);
         return base.stopImmediatePropagation.call(this);
       },
       configurable: true, writable: true,
     },
+    // Where the target's listeners run in two passes, stopping propagation in the capture
+    // pass ends the dispatch before the other pass (see secondPass); both ways of stopping
+    // it are seen here, also when the flag is still set from an earlier dispatch of ours.
+    stopPropagation: {
+      value() {
+        const f = frame(this);
+        if (f) f.halt = true;
+        stoppedByUs.delete(this);
+        return base.stopPropagation.call(this);
+      },
+      configurable: true, writable: true,
+    },
+    ...(cancelBubble?.set && {
+      cancelBubble: {
+        // A flag only our dispatch left set reads as the engine's would: cleared.
+        get() { return stoppedByUs.has(this) && !stopFlagPersists() ? false : cancelBubble.get.call(this); },
+        set(v) {
+          const f = frame(this);
+          if (f && v) f.halt = true;
+          if (v) stoppedByUs.delete(this);
+          cancelBubble.set.call(this, v);
+        },
+        configurable: true,
+      },
+    }),
   });
 }
 
@@ -249,8 +282,55 @@ function byPhase(list) {
   return out;
 }
 
-// Events whose propagation was stopped during one of our dispatches (for stopFlagPersists).
+// Stop flags across dispatches of one event, per engine (measured, each on its own
+// EventTarget): Firefox clears them when a dispatch ends and a set stop-propagation flag keeps
+// the target's listeners from running; WebKit clears them too, but only the immediate flag
+// keeps the target's listeners from running; Chromium does not clear them, and also only the
+// immediate flag matters at the target. A native flag cannot be cleared from JS, so these
+// sets say what the engine's own dispatch would have left behind:
+// events whose flags are still set only because our dispatch cannot clear them;
 const stoppedByUs = new WeakSet();
+// events whose stopImmediatePropagation() is in force (called on our prototype, or probed);
+const immediate = new WeakSet();
+// events that went through a dispatch of ours (every stop since went through our prototype).
+const seen = new WeakSet();
+const nativeStop = typeof Event === 'function' ? Event.prototype.stopPropagation : undefined;
+const nativeStopImmediate = typeof Event === 'function' ? Event.prototype.stopImmediatePropagation : undefined;
+
+/** An event dispatched with a stop flag set (`cancelBubble`): whether no listener runs. */
+function stoppedBefore(e) {
+  if (!stopFlagPersists() && stoppedByUs.has(e)) return false;
+  return propagationStopsTarget() || immediateSet(e);
+}
+
+/** Whether the event's immediate flag is set: known from our prototype, or, for an event
+ *  stopped before it reached us, probed by dispatching it on a private target (no user code
+ *  runs; an engine that clears the flags then gets them back; a non-extensible event, which
+ *  would keep the private target as its target, is taken as not stopped immediately). */
+function immediateSet(e) {
+  if (immediate.has(e)) return true;
+  if (seen.has(e) || !Object.isExtensible(e) || typeof EventTarget !== 'function') return false;
+  let ran = false;
+  try {
+    const t = new EventTarget();
+    t.addEventListener(e.type, () => { ran = true; });
+    t.dispatchEvent(e);
+  } catch {
+    return false;
+  }
+  if (!stopFlagPersists()) (ran ? nativeStop : nativeStopImmediate).call(e);
+  if (!ran) immediate.add(e);
+  return !ran;
+}
+
+/** A dispatch of ours of an application's event ended: what the engine's would leave. */
+function dispatched(e) {
+  seen.add(e);
+  if (!stopFlagPersists()) {
+    immediate.delete(e);
+    if (stopFlag(e)) stoppedByUs.add(e);
+  }
+}
 
 // Whether this engine's EventTarget keeps an event's stop-propagation flag after the
 // dispatch that set it (Chromium, measured) or clears it as the DOM spec says (Firefox),
@@ -400,31 +480,61 @@ function call(st, l, e, frame) {
   frame.passive = false;
 }
 
+// Whether a set stop-propagation flag keeps the target's listeners from running: before
+// the dispatch, and between its two passes at the target (the DOM's two "invoke" steps;
+// Firefox: found by the fuzzer, seed 6021), or not (WebKit, Chromium: measured). Probed once
+// on a private EventTarget.
+let stopsTarget;
+function propagationStopsTarget() {
+  if (stopsTarget === undefined) {
+    stopsTarget = false;
+    if (typeof EventTarget === 'function') {
+      stopsTarget = true;
+      const t = new EventTarget();
+      t.addEventListener('probe', () => { stopsTarget = false; });
+      const ev = new Event('probe');
+      ev.stopPropagation();
+      t.dispatchEvent(ev);
+    }
+  }
+  return stopsTarget;
+}
+
+/** Whether the second of the two passes at the target runs. `before`: the flag as the
+ *  dispatch found it (set then only by an earlier dispatch of ours, see stoppedByUs), so
+ *  only our stopPropagation() or a change of the flag is new. */
+function secondPass(e, frame, before) {
+  return !frame.stop && (!propagationStopsTarget() || (!frame.halt && (before || !stopFlag(e))));
+}
+
 function dispatch(st, e, fresh, type) {
   retarget(st, e);
   const list = st.lists.get(type === undefined ? e.type : type);
-  if (list === undefined || list.length === 0) return;
-  // Propagation stopped before any dispatch: no listener is invoked. Stopped by an earlier
-  // dispatch: Chromium keeps the flag (no listener runs again), engines that follow the
-  // DOM spec clear it when that dispatch ends (they all run again): as this engine does,
-  // probed (stopFlagPersists). (`fresh`: the socket's own new event.)
-  if (!fresh && e.cancelBubble && (stopFlagPersists() || !stoppedByUs.has(e))) return;
+  // An application's event (not `fresh`, the socket's own new one) stopped before this
+  // dispatch: whether listeners run is the engine's rule (see stoppedBefore).
+  if (list === undefined || list.length === 0 || (!fresh && stopFlag(e) && stoppedBefore(e))) {
+    if (!fresh) dispatched(e);
+    return;
+  }
   let frame = st.stack[st.depth];
-  if (frame === undefined) st.stack.push((frame = { e: null, stop: false, passive: false, fresh: false }));
+  if (frame === undefined) st.stack.push((frame = { e: null, stop: false, halt: false, passive: false, fresh: false }));
   frame.e = e;
   frame.stop = false;
+  frame.halt = false;
   frame.passive = false;
   frame.fresh = fresh;
   st.depth++;
   try {
     if (list.length === 1 && !list[0].once) {
       const only = list[0];
+      const before = only.capture && stopFlag(e);
       call(st, only, e, frame);
       // Two passes at the target: listeners a capture listener added run in the second.
-      if (only.capture && list.length > 1 && !frame.stop && twoPasses()) invoke(st, list, e, frame, false);
+      if (only.capture && list.length > 1 && twoPasses() && secondPass(e, frame, before)) invoke(st, list, e, frame, false);
     } else if (twoPasses()) {
+      const before = stopFlag(e);
       invoke(st, list, e, frame, true);
-      if (!frame.stop) invoke(st, list, e, frame, false);
+      if (secondPass(e, frame, before)) invoke(st, list, e, frame, false);
     } else {
       for (const l of captureFirst() ? byPhase(list) : list.slice()) {
         if (frame.stop) break;
@@ -434,7 +544,8 @@ function dispatch(st, e, fresh, type) {
       }
     }
   } finally {
-    if (frame.stop || (!fresh && e.cancelBubble)) stoppedByUs.add(e);
+    if (!fresh) dispatched(e);
+    else if (frame.stop && !stopFlagPersists()) immediate.delete(e);
     st.depth--;
     frame.e = null;
   }
@@ -829,6 +940,7 @@ export function installPrototype(proto) {
   stopFlagPersists();
   captureFirst();
   twoPasses();
+  propagationStopsTarget();
   if (typeof EventTarget === 'function' && Object.getPrototypeOf(proto) === Object.prototype) {
     Object.setPrototypeOf(proto, EventTarget.prototype);
   }

@@ -14,6 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { engineTabs, firefoxPage, webkitPage } from '../support/engines.mjs';
 import { serverStats, sleep, until } from '../support/until.mjs';
+import { stopInCapturePass } from '../support/page-probes.mjs';
 import { FUZZ_SEED, fuzzBudget } from '../support/fuzz-env.mjs';
 
 const HTTP = process.env.RWS_TEST_HTTP;
@@ -138,6 +139,28 @@ const REPLAYS = [
       cmds: [],
     },
   },
+  {
+    // Seed 6021, Firefox, native against ours: a capture listener that stops propagation
+    // ends the dispatch before the non-capture listeners of the same target (the DOM's two
+    // invoke passes at the target); ours ran the non-capture listener too (2/2).
+    name: 'stopPropagation() in the capture pass skips the other pass',
+    compare: 'native-ours',
+    program: {
+      listeners: [
+        { kind: 'fn', act: { do: 'none' }, times: 1 },
+        { kind: 'fn', act: { do: 'stop' }, times: 1 },
+      ],
+      handlers: [],
+      route: { r: 'echo' },
+      protocols: 'none',
+      pre: [],
+      cmds: [
+        { op: 'add', type: 'message', l: { l: 0 }, opts: { o: 'none' } },
+        { op: 'add', type: 'message', l: { l: 1 }, opts: { o: 'dict', capture: true } },
+        { op: 'dispatch', ev: 'Event', type: 'message', cancelable: false },
+      ],
+    },
+  },
 ];
 for (const engine of ENGINES) {
   test(`${engine}: replayed fuzzer findings (${REPLAYS.length} programs)`, { timeout: 90000 }, async () => {
@@ -199,6 +222,23 @@ for (const engine of ENGINES) {
           ours.close();
         }
       }, `${HTTP.replace(/^http/, 'ws')}/echo`);
+      assert.deepEqual(r.ours, r.native, JSON.stringify(r));
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+// Found by the fuzzer (seed 6021, Firefox): where the target's listeners run in two passes,
+// propagation stopped in the capture pass skips the non-capture pass. Every way to stop it,
+// each event dispatched twice (the flag is cleared between dispatches in these engines, and
+// a listener object too), on the native socket and on ours in one page.
+for (const engine of ENGINES) {
+  test(`${engine}: propagation stopped in the capture pass, as by the engine's own socket`, { timeout: 60000 }, async () => {
+    assert.ok(HTTP, 'RWS_TEST_HTTP is not set');
+    const page = await PAGES[engine](`${HTTP}/fuzz.html`, () => window.fuzzReady === true);
+    try {
+      const r = await page.evaluate(stopInCapturePass, `${HTTP.replace(/^http/, 'ws')}/echo`);
       assert.deepEqual(r.ours, r.native, JSON.stringify(r));
     } finally {
       await page.close();

@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
 import { FUZZ_SEED, fuzzBudget } from '../support/fuzz-env.mjs';
+import { stopInCapturePass } from '../support/page-probes.mjs';
 
 const HTTP = process.env.RWS_TEST_HTTP;
 const OUT_DIR = fileURLToPath(new URL('../../test-output/fuzz/', import.meta.url));
@@ -207,4 +208,12 @@ test('keep-alive fuzz: kills, outages, re-entrant reconnect()/close(), getInstan
   }
   assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
   assert.ok(report.numRuns > 0, 'no program ran');
+});
+
+// The Firefox finding of seed 6021 (propagation stopped by a capture listener at the target)
+// checked here too: Chromium runs the target's listeners in one pass, which the stop does
+// not end; ours must do the same here.
+test('propagation stopped in the capture pass, as by the engine\'s own socket', { timeout: 60000 }, async () => {
+  const r = await withPage((page) => page.evaluate(stopInCapturePass, `${base()}/echo`));
+  assert.deepEqual(r.ours, r.native, JSON.stringify(r));
 });

@@ -147,6 +147,9 @@ const onValArb = fc.oneof(
 
 // Frozen events are not generated: one cannot be retargeted (its target stays null), a
 // documented limitation (README, "Architecture"); tests/web.rs checks they cause no trap.
+// How the application stops an event before dispatching it (commands only; older programs
+// have no field: 'none').
+const stopArb = fc.constantFrom('none', 'none', 'none', 'stopPropagation', 'stopImmediatePropagation', 'cancelBubble');
 const evKindArb = fc.constantFrom('Event', 'Event', 'MessageEvent', 'CloseEvent', 'CustomEvent', 'reuse', 'notEvent', 'null');
 
 // Calls whose divergence was already reported are not generated any more (in this phase):
@@ -180,7 +183,7 @@ const cmdArb = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('setOn'), type: onTypeArb, val: onValArb }) },
   { weight: 8, arbitrary: fc.record({ op: fc.constant('send'), p: payloadArb }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('close'), code: codeArb, reason: reasonArb }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('dispatch'), ev: evKindArb, type: typeArb, cancelable: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('dispatch'), ev: evKindArb, type: typeArb, cancelable: fc.boolean(), stop: stopArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('binaryType'), v: btArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('abort'), s: idx(N_S) }) },
   { weight: 3, arbitrary: fc.constant({ op: 'wait' }) },
@@ -306,7 +309,7 @@ function cmdCode(c) {
     case 'setOn': return `ws.on${c.type} = ${onValCode(c.val)};`;
     case 'send': return `ws.send(${payloadCode(c.p)});`;
     case 'close': return `ws.${closeCode(c.code, c.reason)};`;
-    case 'dispatch': return `ws.dispatchEvent(${evCode(c.ev, c.type, c.cancelable)});`;
+    case 'dispatch': return `ws.dispatchEvent(${c.stop && c.stop !== 'none' ? `stopped(${evCode(c.ev, c.type, c.cancelable)}, ${q(c.stop)})` : evCode(c.ev, c.type, c.cancelable)});${c.stop && c.stop !== 'none' ? '  // stopped(e, how): e.stopPropagation() / e.stopImmediatePropagation() / e.cancelBubble = true, then e' : ''}`;
     case 'binaryType': return `ws.binaryType = ${q(c.v)};`;
     case 'abort': return `S${c.s}.abort();`;
     case 'wait': return 'await quiet(ws);  // closed, or open with every echo received';
@@ -632,8 +635,17 @@ async function runSide(kind, make, prog, env) {
   const dispatch = (e) => {
     if (e && typeof e === 'object' && e instanceof Event) S.lastDispatched = e;
     const r = attempt(() => S.ws.dispatchEvent(e));
-    if (e instanceof Event) r.after = { dp: e.defaultPrevented, ph: e.eventPhase, tgt: label(e.target) };
+    if (e instanceof Event) r.after = { dp: e.defaultPrevented, ph: e.eventPhase, tgt: label(e.target), cb: e.cancelBubble };
     return r;
+  };
+  /** `e`, stopped as the application would before dispatching it (`how`: a stop command). */
+  const stopped = (e, how) => {
+    if (e instanceof Event) {
+      if (how === 'stopPropagation') e.stopPropagation();
+      else if (how === 'stopImmediatePropagation') e.stopImmediatePropagation();
+      else if (how === 'cancelBubble') e.cancelBubble = true;
+    }
+    return e;
   };
 
   // A listener's action (re-entrant: runs during a dispatch).
@@ -672,7 +684,7 @@ async function runSide(kind, make, prog, env) {
       case 'setOn': Object.assign(entry, setOn(c.type, c.val, i)); break;
       case 'send': Object.assign(entry, send(c.p)); break;
       case 'close': Object.assign(entry, attempt(() => ws.close(...closeArgs(c.code, c.reason)))); break;
-      case 'dispatch': Object.assign(entry, dispatch(makeEvent(c.ev, c.type, c.cancelable))); break;
+      case 'dispatch': Object.assign(entry, dispatch(stopped(makeEvent(c.ev, c.type, c.cancelable), c.stop))); break;
       case 'binaryType': Object.assign(entry, setBinaryType(c.v)); break;
       case 'abort': S.signals[c.s].abort(); break;
       default: throw new Error(`op ${c.op}`);
