@@ -392,7 +392,7 @@ try {
         partysocket: `new (default export of partysocket/ws)(url) — default options, partysocket ${sizes.peers.partysocket.version}`,
         'reconnecting-websocket': `new ReconnectingWebSocket(url) — default options, reconnecting-websocket ${sizes.peers['reconnecting-websocket'].version}`,
       },
-      handler: "ws.onmessage = e => { bytes += typeof e.data === 'string' ? e.data.length : e.data.byteLength; count++; … } on every client; binaryType = 'arraybuffer'",
+      handler: "ws.onmessage = e => { bytes += typeof e.data === 'string' ? e.data.length : e.data.byteLength; count++; … } on every client, compiled once per client (bench/page/bench.js handlerFor: closures of one function literal share their inline caches); binaryType = 'arraybuffer'",
       driver:
         'playwright-core launches Chromium; the bench page is opened in a separate browser context over a raw CDP session (bench/cdp-page.mjs) with only Page, Runtime and Performance enabled, because playwright-managed pages get Network.enable and a DevTools event per WebSocket frame, which halved raw receive throughput and doubled its script time here',
       timing: 'wall: "go" (the data phase starts: the first send, or for receives the message that starts /blast?go=1) → last expected message (performance.now()); script/task: CDP Performance.enable({timeDomain: \'threadTicks\'}) (main-thread CPU time, not wall time) then Performance.getMetrics ScriptDuration/TaskDuration delta around the data phase ("go" → last message); connecting (socket creation → open) is measured apart as connectScriptMs; a forced GC before each run, outside both windows',

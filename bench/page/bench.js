@@ -1,6 +1,6 @@
 // The bench page: one page, four clients, driven by bench/run.mjs through
 // window.bench. Every client gets the same message handler (count, and touch
-// e.data.length / byteLength) set as `onmessage`, and default options except
+// e.data.length / byteLength; its own compiled copy: handlerFor) as `onmessage`, and default options except
 // binaryType = 'arraybuffer' (set on every client after construction).
 import init, { ResilientWebSocket } from './pkg/resilient_ws.js';
 import { WebSocket as PartySocket } from './peers/partysocket.js';
@@ -24,6 +24,8 @@ const CLIENTS = {
   'x-define7': (url) => wrap(url, 'define7'),
   'x-protoafter': (url) => wrap(url, 'protoafter'),
   'x-restore': (url) => wrap(url, 'restore'),
+  'x-protoown': (url) => wrap(url, 'protoown'),
+  'x-ownproto': (url) => wrap(url, 'ownproto'),
 };
 const NATIVE = Symbol('native');
 const WRAP = Object.create(MessageEvent.prototype, {
@@ -71,6 +73,10 @@ function wrap(url, how) {
     else if (how === 'define7') ws.onmessage = (e) => { Object.defineProperties(e, D7); f.call(me, e); };
     else if (how === 'protoafter') ws.onmessage = (e) => { f.call(me, e); Object.setPrototypeOf(e, P); };
     else if (how === 'restore') ws.onmessage = (e) => { Object.setPrototypeOf(e, P); f.call(me, e); Object.setPrototypeOf(e, base); };
+    // x-protoown: the minimal retarget, then one own symbol-keyed property (the order ours
+    // uses); x-ownproto: the same two steps the other way round.
+    else if (how === 'protoown') ws.onmessage = (e) => { Object.setPrototypeOf(e, P); e[NATIVE] = me; f.call(me, e); };
+    else if (how === 'ownproto') ws.onmessage = (e) => { e[NATIVE] = me; Object.setPrototypeOf(e, P); f.call(me, e); };
     else if (how === 'wrap') ws.onmessage = (e) => { f.call(me, { __proto__: W, [NATIVE]: e, me }); };
     else if (how === 'define') ws.onmessage = (e) => { Object.defineProperty(e, 'target', get); f.call(me, e); };
     else if (how === 'new') ws.onmessage = (e) => { const n = new MessageEvent('message', { data: e.data, origin: e.origin, lastEventId: e.lastEventId }); Object.setPrototypeOf(n, P); f.call(me, n); };
@@ -105,6 +111,38 @@ let current = null; // the socket of the running (or last) scenario
  */
 let scenario = null;
 
+/** The message handler of one run: count, and touch e.data.length / byteLength. */
+function makeHandler(r, expected, kind, ws, payload, timer) {
+  return (e) => {
+    const d = e.data;
+    r.bytes += typeof d === 'string' ? d.length : d.byteLength;
+    r.count++;
+    if (r.count === expected) {
+      const tEnd = performance.now();
+      r.settled = true;
+      clearTimeout(timer);
+      r.resolve({ count: r.count, bytes: r.bytes, openMs: r.tOpen - r.tCreate, ms: tEnd - r.tGo, last: typeof d === 'string' ? d.slice(0, 200) : null });
+    } else if (kind === 'echo') {
+      ws.send(payload);
+    }
+  };
+}
+
+// Each client gets its own compiled copy of makeHandler (the same source text): closures
+// made from one function literal share their inline caches, so a single handler saw every
+// client's event classes (raw, ours, each experiment baseline with a prototype per
+// instance) and its `e.data` read went megamorphic for all of them, an application with
+// one kind of socket never sees that. A copy per client keeps the clients apart.
+const handlers = new Map();
+function handlerFor(client) {
+  let f = handlers.get(client);
+  if (f === undefined) {
+    f = new Function(`return ${makeHandler.toString()}`)();
+    handlers.set(client, f);
+  }
+  return f;
+}
+
 function prepare(client, sc) {
   const make = CLIENTS[client];
   if (!make) throw new Error(`unknown client ${client}`);
@@ -132,20 +170,8 @@ function prepare(client, sc) {
     current = ws;
     r.ws = ws;
     ws.binaryType = 'arraybuffer';
-    // The one handler every client gets: the same trivial work.
-    ws.onmessage = (e) => {
-      const d = e.data;
-      r.bytes += typeof d === 'string' ? d.length : d.byteLength;
-      r.count++;
-      if (r.count === expected) {
-        const tEnd = performance.now();
-        r.settled = true;
-        clearTimeout(timer);
-        r.resolve({ count: r.count, bytes: r.bytes, openMs: r.tOpen - r.tCreate, ms: tEnd - r.tGo, last: typeof d === 'string' ? d.slice(0, 200) : null });
-      } else if (kind === 'echo') {
-        ws.send(payload);
-      }
-    };
+    // The one handler every client gets: the same trivial work (see handlerFor).
+    ws.onmessage = handlerFor(client)(r, expected, kind, ws, payload, timer);
     ws.onopen = () => {
       r.tOpen = performance.now();
       opened(r.tOpen - r.tCreate);

@@ -119,6 +119,31 @@ const ours = new Set(); // the retargeting prototypes
 let lastBase = null;
 let lastProto = null;
 
+// A retargeted event's hidden class lives only as long as an object has it. Between two
+// messages no event is alive, so a full GC collected it, and V8 threw away every optimised
+// function built for it: the dispatch here and the application's own listeners (measured
+// with --trace-deopt: 40 times in 16 rounds of GC + 2 000 messages, see tests/e2e/run.mjs;
+// 2 with this). One event of each platform class, retargeted the same way once, keeps those
+// hidden classes alive. Only the platform's own classes are made (`new C(type)` runs no
+// application code); an application's Event subclass gets none.
+// The classes are read once, when this module loads.
+const platformEvents = [globalThis.MessageEvent, globalThis.Event, globalThis.CloseEvent, globalThis.CustomEvent, globalThis.ErrorEvent].filter((C) => typeof C === 'function');
+const keepers = [];
+function keepShape(base, p) {
+  for (const C of platformEvents) {
+    if (C.prototype !== base) continue;
+    try {
+      const k = new C('rws');
+      Object.setPrototypeOf(k, p);
+      k[ST] = undefined;
+      keepers.push(k);
+    } catch {
+      // a runtime whose constructor differs: no keeper, only the cost above
+    }
+    return;
+  }
+}
+
 const cancelBubble = typeof Event === 'function' ? Object.getOwnPropertyDescriptor(Event.prototype, 'cancelBubble') : undefined;
 /** The event's stop-propagation flag, read with the engine's own getter: through the
  *  accessor of our prototype, WebKit would forget the exception thrown last in the task,
@@ -216,6 +241,7 @@ function retarget(st, e) {
       p = makeProto(base);
       protos.set(base, p);
       ours.add(p);
+      keepShape(base, p);
     }
     lastBase = base;
     lastProto = p;
