@@ -1,7 +1,8 @@
 // The bench page: one page, four clients, driven by bench/run.mjs through
 // window.bench. Every client gets the same message handler (count, and touch
-// e.data.length / byteLength; its own compiled copy: handlerFor) as `onmessage`, and default options except
-// binaryType = 'arraybuffer' (set on every client after construction).
+// e.data.length / byteLength; each client its own compiled copy, see handlerFor) as
+// `onmessage`, and default options except binaryType = 'arraybuffer' (set on every client
+// after construction).
 import init, { ResilientWebSocket } from './pkg/resilient_ws.js';
 import { WebSocket as PartySocket } from './peers/partysocket.js';
 import { WebSocket as ReconnectingWebSocket } from './peers/reconnecting-websocket.js';

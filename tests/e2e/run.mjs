@@ -9,7 +9,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
@@ -634,9 +636,10 @@ test('the retargeted message event keeps its hidden class across GCs: no deoptim
   // V8 prints its trace on the renderer's stdout, which playwright's launch does not hand
   // out: Chromium is started here and connected to over CDP.
   const lines = [];
+  const profile = await mkdtemp(join(tmpdir(), 'rws-trace-'));
   const proc = spawn(CHROMIUM, [
     ...CHROMIUM_ARGS.filter((a) => !a.startsWith('--js-flags')),
-    '--headless', '--remote-debugging-port=0', `--user-data-dir=${OUT_DIR}chromium-trace-profile`,
+    '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`,
     '--js-flags=--expose-gc --trace-deopt --trace-opt', 'about:blank',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   const listening = new Promise((resolve, reject) => {
@@ -655,11 +658,18 @@ test('the retargeted message event keeps its hidden class across GCs: no deoptim
     out = parts.pop();
     lines.push(...parts);
   });
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  const stop = async () => {
+    proc.kill();
+    await Promise.race([exited, sleep(5000)]);
+    proc.kill('SIGKILL');
+    await rm(profile, { recursive: true, force: true });
+  };
   let b;
   try {
     b = await chromium.connectOverCDP(await listening);
   } catch (e) {
-    proc.kill('SIGKILL');
+    await stop();
     throw e;
   }
   try {
@@ -703,7 +713,7 @@ test('the retargeted message event keeps its hidden class across GCs: no deoptim
     assert.ok(dropped.length <= 6, `${dropped.length} times optimised code was dropped for a dead hidden class in 16 rounds:\n${dropped.slice(0, 6).join('\n')}`);
   } finally {
     await b.close().catch(() => {});
-    proc.kill('SIGKILL');
+    await stop();
   }
 });
 
