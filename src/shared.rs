@@ -128,6 +128,12 @@ pub enum Msg<P> {
         /// Who.
         from: TabId,
     },
+    /// A follower's `reconnect()`: the leader reconnects its socket (as a plain client's
+    /// `reconnect()` does: a no-op while connecting or waiting, else a new socket at once).
+    Reconnect {
+        /// Who asked.
+        from: TabId,
+    },
 }
 
 /// I/O for the shell and events for the local client, in order.
@@ -143,19 +149,25 @@ pub enum Action<P> {
     },
     /// Release the lock (or withdraw the queued request).
     ReleaseLock,
-    /// This tab leads now: connect the socket at once.
-    Lead,
+    /// This tab leads now: connect the socket at once. Its own sends that no leader
+    /// confirmed (in order) go first in the engine's queue, before what it queued while
+    /// following, whatever the bounds (they were accepted already).
+    Lead(Vec<P>),
     /// This tab stopped leading: drop the socket without telling the local client (the
     /// coordinator does), and hand what the engine still queues to [`Coordinator::send`].
     Resign,
-    /// Send through the own engine: a follower's send (only while the socket is open, so
-    /// it is written at once and acknowledged), or this tab's own unconfirmed sends when it
-    /// starts leading (queued by the engine until the socket opens).
+    /// Send through the own engine's open socket: a follower's send (only while the socket
+    /// is open, so it is written at once and acknowledged).
     Write(P),
     /// Deliver this event to the local client.
     Deliver(Event<P>),
     /// Deliver this server message to the local client.
     DeliverMessage(P),
+    /// Close the own engine (1000): the leader's client was closed by its user and the
+    /// last follower has left.
+    CloseSocket,
+    /// `reconnect()` the own engine (a follower asked for it).
+    Reconnect,
 }
 
 /// The participant's role.
@@ -227,6 +239,9 @@ pub struct Coordinator<P> {
     pending: VecDeque<(TabId, u64, P)>,
     /// Leading: the socket is open.
     socket_open: bool,
+    /// Leading, but the local client was closed by its user while other tabs follow: the
+    /// socket stays for them (the local client sees it closed) until the last one leaves.
+    local_closed: bool,
     /// Own last tick (beat or hello), to tell a late timer from a silent leader.
     last_tick: Millis,
     stealing: bool,
@@ -255,6 +270,7 @@ impl<P: Clone> Coordinator<P> {
             written: ById::default(),
             pending: VecDeque::new(),
             socket_open: false,
+            local_closed: false,
             last_tick: 0,
             stealing: false,
             suspect: None,
@@ -275,6 +291,12 @@ impl<P: Clone> Coordinator<P> {
     /// Whether this tab owns the socket (leading, or closing it after the user's close).
     pub fn owns_socket(&self) -> bool {
         matches!(self.role, Role::Leader | Role::Leaving)
+    }
+
+    /// Whether the local client was closed by its user while this tab keeps the socket for
+    /// the others (see [`Coordinator::close`]).
+    pub fn local_closed(&self) -> bool {
+        self.local_closed
     }
 
     /// What the local client's `state` is.
@@ -340,9 +362,17 @@ impl<P: Clone> Coordinator<P> {
     /// The user opened the client (or reopened it after `close`): ask for the lock and
     /// follow whoever leads meanwhile.
     pub fn start(&mut self, now: Millis) {
+        if self.role == Role::Leader && self.local_closed {
+            // Closed by the user while the socket stayed for the others: the local client
+            // sees it again as it is.
+            self.local_closed = false;
+            self.reconcile(self.snapshot.clone());
+            return;
+        }
         if self.role != Role::Detached {
             return;
         }
+        self.local_closed = false;
         self.role = Role::Follower;
         self.leader = None;
         self.leader_seen = now;
@@ -372,12 +402,15 @@ impl<P: Clone> Coordinator<P> {
         self.socket_open = false;
         self.snapshot = Snapshot::new(Phase::Connecting);
         self.beat(now);
-        self.out.push_back(Action::Lead);
         // Own sends that waited for a leader: this tab writes them itself, through its
-        // engine (queued there until the socket opens).
-        for (_, data) in std::mem::take(&mut self.unacked) {
-            self.out.push_back(Action::Write(data));
-        }
+        // engine (queued there until the socket opens), skipping what a leader confirmed.
+        let done = self.written.get(self.me).unwrap_or(0);
+        let own = std::mem::take(&mut self.unacked)
+            .into_iter()
+            .filter(|(seq, _)| *seq > done)
+            .map(|(_, d)| d)
+            .collect();
+        self.out.push_back(Action::Lead(own));
     }
 
     /// The lock was taken from us (another tab stole it after we went silent).
@@ -388,7 +421,7 @@ impl<P: Clone> Coordinator<P> {
     }
 
     fn resign(&mut self, now: Millis) {
-        let leaving = self.role == Role::Leaving;
+        let leaving = self.role == Role::Leaving || self.local_closed;
         self.role = if leaving {
             Role::Detached
         } else {
@@ -521,7 +554,36 @@ impl<P: Clone> Coordinator<P> {
                     self.leader_seen = now;
                     self.drop_link();
                 }
+                self.finish_if_alone();
             }
+            Msg::Reconnect { from } => {
+                self.members.set(from, now);
+                if self.role == Role::Leader {
+                    self.out.push_back(Action::Reconnect);
+                }
+            }
+        }
+    }
+
+    /// A leader whose own client was closed keeps the socket while other tabs follow; the
+    /// last one gone, the socket closes and the lock goes (as for a leader closing alone).
+    fn finish_if_alone(&mut self) {
+        if self.role == Role::Leader && self.local_closed && self.members.0.is_empty() {
+            self.role = Role::Leaving;
+            self.post(Msg::Leave { from: self.me });
+            self.out.push_back(Action::CloseSocket);
+        }
+    }
+
+    /// The local client's `reconnect()` while another tab leads: the leader reconnects. As
+    /// a plain client's, a no-op while what it sees is connecting or waiting
+    /// (`lockReconnect`).
+    pub fn request_reconnect(&mut self) {
+        if matches!(self.view, Phase::Connecting | Phase::Waiting) {
+            return;
+        }
+        if self.role == Role::Follower {
+            self.post(Msg::Reconnect { from: self.me });
         }
     }
 
@@ -610,6 +672,7 @@ impl<P: Clone> Coordinator<P> {
                     self.members
                         .0
                         .retain(|(_, at)| now.saturating_sub(*at) < 2 * cfg.leader_timeout);
+                    self.finish_if_alone();
                 }
             }
             Role::Follower => {
@@ -698,6 +761,10 @@ impl<P: Clone> Coordinator<P> {
     /// Leading: an event of the own engine for the local client (a `statechange` rewritten
     /// from what the local client saw before it led).
     pub fn local_engine_event(&mut self, event: Event<P>) -> Option<Event<P>> {
+        if self.local_closed {
+            // The local client was closed: the socket is the other tabs' now.
+            return None;
+        }
         match event {
             Event::StateChange { to, .. } => {
                 if to == self.view || self.role == Role::Detached && to != Phase::Closed {
@@ -717,37 +784,30 @@ impl<P: Clone> Coordinator<P> {
         self.snapshot.url = url;
     }
 
-    /// The local client closes. A follower detaches at once (its local `close` event is
-    /// delivered with `code`/`reason`); a leader with followers keeps leading until its
-    /// socket is closed by the engine (the shell closes it), then releases the lock and
-    /// the next tab leads. Returns whether the shell must close the engine's socket.
+    /// The local client closes; only that tab's client is detached, and the socket closes
+    /// when the last client closes. A follower detaches at once (its local `close` event is
+    /// delivered with `code`/`reason`). A leader that other tabs follow keeps the socket,
+    /// the heartbeat and the lock for them, its local client detached as a follower's
+    /// (see [`Coordinator::local_closed`]), until the last one leaves. A leader alone
+    /// closes its socket through the engine, then releases the lock. Returns whether the
+    /// shell must close the engine's socket now.
     pub fn close(&mut self, now: Millis, code: Option<u16>, reason: &str) -> bool {
         let _ = now;
         match self.role {
             Role::Detached | Role::Leaving => false,
+            Role::Leader if self.local_closed => false,
             Role::Follower => {
                 self.role = Role::Detached;
                 self.post(Msg::Leave { from: self.me });
                 self.out.push_back(Action::ReleaseLock);
                 self.unacked.clear();
                 self.leader = None;
-                if self.view != Phase::Closed {
-                    if self.view != Phase::Waiting {
-                        self.local(Event::StateChange {
-                            from: self.view,
-                            to: Phase::Closing,
-                        });
-                    }
-                    self.local(Event::Close {
-                        code: code.unwrap_or(1005),
-                        reason: reason.to_owned(),
-                        was_clean: true,
-                    });
-                    self.local(Event::StateChange {
-                        from: self.view,
-                        to: Phase::Closed,
-                    });
-                }
+                self.detach_view(code, reason);
+                false
+            }
+            Role::Leader if !self.members.0.is_empty() => {
+                self.local_closed = true;
+                self.detach_view(code, reason);
                 false
             }
             Role::Leader => {
@@ -756,6 +816,29 @@ impl<P: Clone> Coordinator<P> {
                 true
             }
         }
+    }
+
+    /// The local client's view closes as after a clean close (`closing`, `close`,
+    /// `closed`), whatever the socket does.
+    fn detach_view(&mut self, code: Option<u16>, reason: &str) {
+        if self.view == Phase::Closed {
+            return;
+        }
+        if self.view != Phase::Waiting {
+            self.local(Event::StateChange {
+                from: self.view,
+                to: Phase::Closing,
+            });
+        }
+        self.local(Event::Close {
+            code: code.unwrap_or(1005),
+            reason: reason.to_owned(),
+            was_clean: true,
+        });
+        self.local(Event::StateChange {
+            from: self.view,
+            to: Phase::Closed,
+        });
     }
 }
 

@@ -937,9 +937,12 @@ async fn page_cache_closes_holds_and_reconnects_at_once() {
     assert!(get(&r, "reopenMs").as_f64() < Some(500.0), "{}", json(&r));
     assert_eq!(
         json(&get(&r, "log")),
-        r#"["open","close:1001","reconnecting:0","open","reconnect","message:queued while cached"]"#
+        r#"["open","close:4002","reconnecting:0","open","reconnect","message:queued while cached"]"#
     );
     assert_eq!(get(&r, "maxOpen").as_f64(), Some(1.0));
+    // What the server received (before: the browser refused close(1001), the error was
+    // swallowed and the socket closed with no code: 1005).
+    assert_eq!(json(&get(&r, "closedWith")), "[4002]");
 }
 
 /// Issue 11: in a page where other clients are busy, our pings go out as close to their
@@ -1464,7 +1467,7 @@ async fn a_dropped_rust_client_closes_and_is_freed() {
 }
 
 #[wasm_bindgen_test]
-async fn rust_api_shared_clients_use_one_socket_and_hand_over_when_the_leader_closes() {
+async fn rust_api_shared_clients_use_one_socket_and_the_leaders_close_detaches_only_its_client() {
     use resilient_ws::{Client, Event, Message, Options, State};
     use std::time::Duration;
     let t = tag("rust-shared");
@@ -1504,20 +1507,115 @@ async fn rust_api_shared_clients_use_one_socket_and_hand_over_when_the_leader_cl
         json(&s),
         r#"{"open":1,"accepted":1,"max_open":1,"refused":0}"#
     );
-    // The leader closes: b leads and connects at once.
+    // The leader closes: only its client detaches; its tab keeps the socket for b (no
+    // handover, no second connection; before, b saw 1006 and a new connection).
     a.close(Some(1000), "").expect("close a");
-    while b.is_leader() != Some(true) && js_sys::Date::now() - t0 < 10000.0 {
-        sleep_ms(20).await;
-    }
-    assert_eq!(b.is_leader(), Some(true));
-    while b.state() != State::Open && js_sys::Date::now() - t0 < 10000.0 {
-        sleep_ms(20).await;
-    }
-    b.close(Some(1000), "").expect("close b");
     sleep_ms(300).await;
+    assert_eq!((a.state(), b.state()), (State::Closed, State::Open));
+    assert_eq!(b.is_leader(), Some(false));
     let s = server_stats(&http(), &t).await.expect("stats");
     assert_eq!(
         json(&s),
-        r#"{"open":0,"accepted":2,"max_open":1,"refused":0}"#
+        r#"{"open":1,"accepted":1,"max_open":1,"refused":0}"#
     );
+    // The last client closes: the socket closes.
+    b.close(Some(1000), "").expect("close b");
+    let mut s = JsValue::NULL;
+    for _ in 0..40 {
+        s = server_stats(&http(), &t).await.expect("stats");
+        if get(&s, "open").as_f64() == Some(0.0) {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    assert_eq!(
+        json(&s),
+        r#"{"open":0,"accepted":1,"max_open":1,"refused":0}"#
+    );
+}
+
+/// Polls the server until `tag` has `open` connections (≤ 2 s); returns what it last read.
+async fn until_open_count(t: &str, open: f64) -> f64 {
+    let mut n = -1.0;
+    for _ in 0..40 {
+        n = get(&run(server_stats(&http(), t)).await, "open")
+            .as_f64()
+            .unwrap_or(-1.0);
+        if n == open {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    n
+}
+
+#[wasm_bindgen_test]
+async fn regression_a_receive_only_split_keeps_the_client_and_its_stream_stays_ended() {
+    use resilient_ws::{Client, Event, Message, Options};
+    use std::time::Duration;
+    let t = tag("rust-recv-only");
+    let url = format!("{}/echo?tag={t}", base());
+    let client = Client::connect(&url, Options::new().ping_interval(Duration::ZERO)).expect("c");
+    // `let (_, events) = client.split();`: before, the dropped sender closed the client.
+    let (_, mut rx) = client.split();
+    let seen = events_until(&mut rx, |s| s.contains(&Event::Open)).await;
+    assert_eq!(seen, vec![Event::Open]);
+    sleep_ms(300).await;
+    assert_eq!(until_open_count(&t, 1.0).await, 1.0, "still connected");
+    // The stream ends when the client closes for good, and stays ended if it reopens.
+    let url2 = format!("{}/echo?tag={}", base(), tag("rust-ended"));
+    let mut other = Client::connect(&url2, Options::new().ping_interval(Duration::ZERO))
+        .expect("other")
+        .split();
+    let seen = events_until(&mut other.1, |s| s.contains(&Event::Open)).await;
+    assert_eq!(seen, vec![Event::Open]);
+    let c = other.0.client().clone();
+    c.close(None, "").expect("close");
+    let rest = events_until(&mut other.1, |s| {
+        s.iter().any(|e| matches!(e, Event::Close { .. }))
+    })
+    .await;
+    assert!(matches!(rest.last(), Some(Event::Close { .. })), "{rest:?}");
+    assert_eq!(stream_end(&mut other.1).await, None);
+    c.reconnect();
+    sleep_ms(500).await;
+    c.send(Message::Text("after".into())).expect("send");
+    sleep_ms(300).await;
+    // Before: the reopened client's events came out of a stream that had returned None.
+    assert_eq!(next_event(&mut other.1, 300).await, None);
+    c.close(None, "").expect("close again");
+    drop(other);
+    // The receive-only half is the last owner: dropping it closes the client.
+    drop(rx);
+    assert_eq!(until_open_count(&t, 0.0).await, 0.0);
+}
+
+#[wasm_bindgen_test]
+async fn regression_buffered_amount_starts_at_zero_on_the_next_socket() {
+    use resilient_ws::{Client, Event, Options, State};
+    use std::time::Duration;
+    let url = format!("{}/echo?tag={}", base(), tag("buffered"));
+    let c = Client::connect(&url, Options::new().ping_interval(Duration::ZERO)).expect("c");
+    let mut rx = c.events();
+    events_until(&mut rx, |s| s.contains(&Event::Open)).await;
+    c.close(None, "").expect("close");
+    c.send("hello world").expect("discarded after close");
+    assert_eq!(c.buffered_amount(), 11.0);
+    events_until(&mut rx, |s| {
+        s.iter().any(|e| matches!(e, Event::Close { .. }))
+    })
+    .await;
+    // (The first stream ended with the close for good: a new one for the reopened client.)
+    let mut rx = c.events();
+    c.reconnect();
+    events_until(&mut rx, |s| s.contains(&Event::Open)).await;
+    assert_eq!(c.state(), State::Open);
+    c.send("echo").expect("send");
+    events_until(&mut rx, |s| {
+        s.iter().any(|e| matches!(e, Event::Message(_)))
+    })
+    .await;
+    // Before: still 11 with readyState 1 (a flow-control loop waiting for 0 hung).
+    assert_eq!(c.buffered_amount(), 0.0);
+    c.close(None, "").expect("close");
 }

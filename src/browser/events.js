@@ -56,6 +56,7 @@ export function newState(json, routeBy) {
     // otherwise), and whether binary data (an ArrayBuffer from the shared socket) is
     // delivered as a Blob (binaryType 'blob').
     relay: null,
+    mute: false,
     toBlob: false,
   };
   const root = { st, weak: null };
@@ -659,7 +660,9 @@ function routeKey(v) {
 /** A message event for the application: JSON mode, listeners, routes. */
 export function deliverMessage(root, e) {
   const st = S(root);
-  if (st !== undefined) messageTo(st, relayed(st, e), true);
+  if (st === undefined) return;
+  const r = relayed(st, e);
+  if (!st.mute) messageTo(st, r, true);
 }
 
 /** Shared clients: the leader relays the message; binary data becomes a Blob if asked. */
@@ -674,6 +677,12 @@ function relayed(st, e) {
 export function setRelay(root, relay) {
   const st = S(root);
   if (st !== undefined) st.relay = relay ?? null;
+}
+
+/** A shared leader closed by its user: its socket's messages go to the other tabs only. */
+export function setMute(root, mute) {
+  const st = S(root);
+  if (st !== undefined) st.mute = mute;
 }
 
 export function setToBlob(root, toBlob) {
@@ -745,12 +754,18 @@ function messageTo(st, e, fresh) {
  *  0 open, 1 message (only while Rust must see messages: makeMessageHandler), 2 error,
  *  3 close. A foreign socket's events are made DOM events first. Throws what the
  *  constructor throws (SyntaxError, SecurityError). */
+const ignore = () => {};
+
 export function openSocket(root, url, protocols, ctor, binaryType, shared, cb) {
   const ws = ctor ? Reflect.construct(ctor, [url, protocols]) : new WebSocket(url, protocols);
   try {
     ws.binaryType = binaryType;
-    const on = ctor ? (kind) => (e) => cb(kind, domEvent(e)) : (kind) => (e) => cb(kind, e);
-    ws.onmessage = makeMessageHandler(root, (e) => cb(1, e), !!ctor, shared);
+    // A socket that is not the platform's (the `WebSocket` option, or a global `WebSocket`
+    // that a test mock or polyfill replaced) may hand its handlers plain objects: they are
+    // made into DOM events first. (The platform's own events pass through as they are.)
+    const foreign = !!ctor || Object.prototype.toString.call(ws) !== '[object WebSocket]';
+    const on = (kind) => (e) => cb(kind, domEvent(e));
+    ws.onmessage = makeMessageHandler(root, (e) => cb(1, e), foreign, shared);
     ws.onopen = on(0);
     ws.onerror = on(2);
     ws.onclose = on(3);
@@ -767,7 +782,11 @@ export function openSocket(root, url, protocols, ctor, binaryType, shared, cb) {
  *  closes it if it is still connecting or open. */
 export function detachSocket(ws) {
   try {
-    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    // Not null: Node's `ws` package emits `error` after `close()` of a CONNECTING socket
+    // ("closed before the connection was established"), and an EventEmitter `error` with
+    // no listener kills the process. A no-op handler keeps nothing alive.
+    ws.onerror = ignore;
   } catch {
     // a foreign socket's setter threw: it is still closed below
   }
@@ -833,7 +852,10 @@ function makeMessageHandler(root, slow, foreign, shared) {
       const st = root.st ?? root.weak?.deref();
       if (st === undefined) return;
       if (st.slow) slow(e);
-      else messageTo(st, relayed(st, e), true);
+      else {
+        const r = relayed(st, e);
+        if (!st.mute) messageTo(st, r, true);
+      }
     };
   }
   return function onmessage(e) {

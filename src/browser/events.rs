@@ -58,6 +58,8 @@ extern "C" {
     pub(crate) fn discarded_bytes(n: f64) -> f64;
     #[wasm_bindgen(js_name = setRelay)]
     pub(crate) fn set_relay(st: &Object, relay: &JsValue);
+    #[wasm_bindgen(js_name = setMute)]
+    pub(crate) fn set_mute(st: &Object, mute: bool);
     #[wasm_bindgen(js_name = setToBlob)]
     pub(crate) fn set_to_blob(st: &Object, to_blob: bool);
     #[wasm_bindgen(js_name = deliverRelayed)]

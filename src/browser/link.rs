@@ -152,6 +152,10 @@ pub(crate) fn encode(msg: &Msg<JsValue>) -> JsValue {
             kind("leave");
             from(*f);
         }
+        Msg::Reconnect { from: f } => {
+            kind("reconnect");
+            from(*f);
+        }
     }
     o.into()
 }
@@ -256,6 +260,7 @@ pub(crate) fn decode(v: JsValue) -> Option<Msg<JsValue>> {
             data: r.get("d"),
         },
         "leave" => Msg::Leave { from: from? },
+        "reconnect" => Msg::Reconnect { from: from? },
         _ => return None,
     })
 }

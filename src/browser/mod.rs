@@ -343,10 +343,15 @@ impl Shell {
         self.0.opts.shared.is_some()
     }
 
-    /// A shared client that does not own the socket: what it mirrors of the leader's.
+    /// A shared client that does not own the socket, or whose user closed it while the
+    /// socket stays for the other tabs: what it sees (the coordinator's view).
     fn mirror<R>(&self, f: impl FnOnce(&Coordinator<JsValue>) -> R) -> Option<R> {
-        self.0
-            .with(|s| s.coord.as_ref().filter(|c| !c.owns_socket()).map(f))
+        self.0.with(|s| {
+            s.coord
+                .as_ref()
+                .filter(|c| !c.owns_socket() || c.local_closed())
+                .map(f)
+        })
     }
 
     /// A shared client: whether this tab owns the socket (`None`: not shared).
@@ -368,7 +373,7 @@ impl Shell {
 
     /// `userClose`: the user closed this client and has not reopened it.
     pub fn user_close(&self) -> bool {
-        self.mirror(|c| c.role() == Role::Detached)
+        self.mirror(|c| c.role() == Role::Detached || c.local_closed())
             .unwrap_or_else(|| self.0.with(|s| s.engine.user_close()))
     }
 
@@ -468,14 +473,33 @@ impl Shell {
             .then(|| self.mirror(|c| c.view()))
             .flatten()
         {
-            // Another tab owns the socket: the send goes to it, unconfirmed until written.
-            if matches!(view, Phase::Closing | Phase::Closed) {
-                let counted = events::discarded_bytes(bytes() as f64);
-                self.0.with(|s| s.discarded += counted);
-            } else {
-                shared_run(&self.0, |c, _| c.send(data.clone()));
-            }
-            return Ok(());
+            // Another tab owns the socket. The send is decided as a plain client's, by what
+            // this client sees and with its own queue and bounds: open, it goes to the
+            // leader (unconfirmed until written); connecting or waiting, it is queued here
+            // (overflow, errors and `queuedAmount` as natively) and goes on the next open.
+            let n = bytes();
+            let outcome = self
+                .0
+                .with(|s| s.engine.send_in(view, data.clone(), n, queue));
+            let res = match outcome {
+                Ok(SendOutcome::SendNow(d)) => {
+                    self.0.with(|s| {
+                        if let Some(c) = s.coord.as_mut() {
+                            c.send(d);
+                        }
+                    });
+                    Ok(())
+                }
+                Ok(SendOutcome::Discarded(n)) => {
+                    let counted = events::discarded_bytes(n as f64);
+                    self.0.with(|s| s.discarded += counted);
+                    Ok(())
+                }
+                Ok(SendOutcome::Queued) | Ok(SendOutcome::Dropped) => Ok(()),
+                Err(e) => Err(errors::to_js(&e)),
+            };
+            drive(&self.0);
+            return res;
         }
         // Hot path: open → straight to the socket, no copy.
         let open = socket_call(&self.0, open_slot, |ws| send_raw(ws, data));
@@ -507,7 +531,14 @@ impl Shell {
             .0
             .with(|s| s.coord.as_mut().map(|c| c.close(now(), code, reason)));
         if own == Some(false) {
-            // A follower detached (its close events are queued): nothing of the socket's.
+            // A follower detached, or a leader whose socket stays for the other tabs (its
+            // close events are queued; its socket's messages no longer reach it).
+            if self
+                .0
+                .with(|s| s.coord.as_ref().is_some_and(|c| c.local_closed()))
+            {
+                events::set_mute(&self.0.js, true);
+            }
             drive(&self.0);
             return;
         }
@@ -525,13 +556,20 @@ impl Shell {
 
     /// The user's reconnect / open.
     pub fn reconnect(&self) {
-        let role = self.0.with(|s| s.coord.as_ref().map(|c| c.role()));
+        let role = self
+            .0
+            .with(|s| s.coord.as_ref().map(|c| (c.role(), c.local_closed())));
         match role {
-            // Closed by the user: join the others again.
-            Some(Role::Detached) => shared_run(&self.0, |c, now| c.start(now)),
-            // The leader's socket is not this client's to replace.
-            Some(Role::Follower) | Some(Role::Leaving) => {}
-            Some(Role::Leader) | None => run(&self.0, |e, now| e.reconnect(now)),
+            // Closed by the user: join the others again (a leader that kept the socket for
+            // them sees it again).
+            Some((Role::Detached, _)) | Some((Role::Leader, true)) => {
+                events::set_mute(&self.0.js, false);
+                shared_run(&self.0, |c, now| c.start(now))
+            }
+            // The leader reconnects the one socket, as a plain client would.
+            Some((Role::Follower, _)) => shared_run(&self.0, |c, _| c.request_reconnect()),
+            Some((Role::Leaving, _)) => {}
+            Some((Role::Leader, false)) | None => run(&self.0, |e, now| e.reconnect(now)),
         }
     }
 
@@ -727,15 +765,28 @@ fn shared_action(inner: &Rc<Inner>, a: Action<JsValue>) {
     match a {
         Action::Post(m) => with_link(inner, |l| l.post(&m)),
         Action::RequestLock { steal } => with_link(inner, |l| l.request_lock(steal)),
-        Action::ReleaseLock => with_link(inner, |l| l.release_lock()),
-        Action::Lead => {
+        Action::ReleaseLock => {
+            with_link(inner, |l| l.release_lock());
+            if inner.with(|s| s.coord.as_ref().is_some_and(|c| c.view() == Phase::Closed)) {
+                // The socket this tab kept for the others is gone: a closed client may be
+                // collected now.
+                events::set_alive(&inner.js, false);
+            }
+        }
+        Action::CloseSocket => inner.with(|s| s.engine.close(now(), Some(1000), "")),
+        Action::Reconnect => inner.with(|s| s.engine.reconnect(now())),
+        Action::Lead(own) => {
             let id = inner.with(|s| s.coord.as_ref().map_or(0, |c| c.id()));
             with_link(inner, |l| events::set_relay(&inner.js, &l.relay(id)));
-            // A fresh engine (this tab may have led and closed before), connecting now.
+            // A fresh engine (this tab may have led and closed before), connecting now, with
+            // this tab's queue: its unconfirmed sends first, then what it queued following.
             let old = inner.with(|s| {
                 let (online, visible) = (s.engine.online(), s.engine.visible());
                 let seed = (js_sys::Math::random() * u32::MAX as f64) as u64 | 1;
                 let mut fresh = Engine::new(s.engine.config().clone(), seed);
+                let mut queue = s.engine.take_queue();
+                queue.prepend(own);
+                fresh.set_queue(queue);
                 fresh.set_online(now(), online);
                 fresh.set_visible(now(), visible);
                 fresh.connect(now());
@@ -826,21 +877,18 @@ fn rearm(inner: &Rc<Inner>) {
     drop(old);
 }
 
-/// Calls `f` with the socket `pick` chooses. A browser's own socket runs no JS from its
-/// methods, so it is called in place; a socket from the `WebSocket` option is user code, so
-/// its handle is taken out of the borrow first (no user code under a borrow, structurally:
-/// the slot gives no reference to such a socket, see [`SocketSlot::native`]).
+/// Calls `f` with the socket `pick` chooses, after the borrow: the socket's methods may be
+/// user code (a socket from the `WebSocket` option, or a global `WebSocket` that a test
+/// mock or polyfill replaced, whose `close` may call `onclose` synchronously), so the
+/// slot hands out only a handle, taken out of the borrow first (no user code under a
+/// borrow, structurally: the slot gives no reference to its socket).
 fn socket_call<R>(
     inner: &Inner,
     pick: impl for<'a> FnOnce(&'a State) -> Option<&'a SocketSlot>,
     f: impl FnOnce(&web_sys::WebSocket) -> R,
 ) -> Option<R> {
-    if inner.opts.socket_ctor.is_none() {
-        inner.with(|s| pick(s).and_then(SocketSlot::native).map(f))
-    } else {
-        let ws = inner.with(|s| pick(s).map(SocketSlot::handle));
-        ws.map(|ws| f(&ws))
-    }
+    let ws = inner.with(|s| pick(s).map(SocketSlot::handle));
+    ws.map(|ws| f(&ws))
 }
 
 /// The socket, while the engine says it is open (what `send` may write to at once).
@@ -992,6 +1040,9 @@ fn create_socket(
     match opened {
         Ok((u, slot)) => {
             let old = inner.with(|s| {
+                // A new socket: what was discarded after the last close counted in the
+                // old socket's `bufferedAmount`, as natively (a fresh socket starts at 0).
+                s.discarded = 0.0;
                 s.url = u;
                 s.engine.handle_created(id);
                 s.slot.replace(slot)
@@ -1111,7 +1162,10 @@ fn deliver(inner: &Rc<Inner>, ev: Event<JsValue>) {
         Event::StateChange { from, to } => {
             // A client closed for good may be collected (as a closed native socket may);
             // one that connects again is kept alive while it has listeners.
-            if to == Phase::Closed {
+            // A shared leader closed by its user stays alive while its socket serves the
+            // other tabs.
+            let relaying = inner.with(|s| s.coord.as_ref().is_some_and(|c| c.owns_socket()));
+            if to == Phase::Closed && !relaying {
                 events::set_alive(js, false);
             } else if from == Phase::Closed {
                 events::set_alive(js, true);
@@ -1122,6 +1176,21 @@ fn deliver(inner: &Rc<Inner>, ev: Event<JsValue>) {
             let e = take_native(inner, "open").or_else(|| web_sys::Event::new("open").ok());
             if let Some(e) = e {
                 events::deliver(js, &e);
+            }
+            // A shared client following another tab: what it queued goes to the leader now,
+            // after what `open` listeners sent.
+            let followed = inner.with(|s| match s.coord.as_mut() {
+                Some(c) if !c.owns_socket() => {
+                    for d in s.engine.clear_queue() {
+                        c.send(d);
+                    }
+                    true
+                }
+                _ => false,
+            });
+            if followed {
+                drive_io(inner);
+                return;
             }
             // The backlog goes after what `open` listeners sent (auth first). Through
             // `socket_call`: a socket from the `WebSocket` option is user code, its `send`

@@ -13,14 +13,13 @@ use crate::engine::SocketId;
 /// before the closure drops, so a superseded socket can never deliver an event nor call a
 /// dropped closure.
 ///
-/// The socket itself is private: a socket from the `WebSocket` option is user code, so the
-/// only reference the slot hands out while it is borrowed is to the browser's own socket
-/// ([`SocketSlot::native`], whose methods run no JS); any other is reached through a
-/// cloned handle ([`SocketSlot::handle`]) after the borrow (`socket_call` in the shell).
+/// The socket itself is private: its methods may be user code (a socket from the
+/// `WebSocket` option, or a global `WebSocket` replaced by a mock or polyfill), so the slot
+/// hands out no reference to it while it is borrowed, only a cloned handle
+/// ([`SocketSlot::handle`]) to call after the borrow (`socket_call` in the shell).
 pub(crate) struct SocketSlot {
     pub(crate) id: SocketId,
     ws: WebSocket,
-    foreign: bool,
     _events: Closure<dyn FnMut(u8, JsValue)>,
 }
 
@@ -64,15 +63,8 @@ impl SocketSlot {
         Ok(Self {
             id,
             ws,
-            foreign: ctor.is_some(),
             _events: handler,
         })
-    }
-
-    /// The browser's own socket, to call in place (`None` for a socket from the
-    /// `WebSocket` option).
-    pub(crate) fn native(&self) -> Option<&WebSocket> {
-        (!self.foreign).then_some(&self.ws)
     }
 
     /// A handle to the socket, to call once no borrow is held.

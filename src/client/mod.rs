@@ -238,13 +238,13 @@ impl Client {
 
     /// Every event from now on, as a `Stream` (see [`Events`]: bounded, 256 events).
     pub fn events(&self) -> Events {
-        Events::new(&self.shell, stream::DEFAULT_CAPACITY)
+        Events::new(&self.shell, stream::DEFAULT_CAPACITY, None)
     }
 
     /// Like [`Client::events`], keeping at most `capacity` unread events (the oldest are
     /// dropped beyond that, and counted by [`Events::dropped`]).
     pub fn events_with_capacity(&self, capacity: usize) -> Events {
-        Events::new(&self.shell, capacity.max(1))
+        Events::new(&self.shell, capacity.max(1), None)
     }
 
     /// A `Sink<Message>` for this client (an owning handle: see [`Sender`]).
@@ -253,10 +253,13 @@ impl Client {
     }
 
     /// The sending and the receiving halves, independent of each other; either keeps the
-    /// client alive, and closing the [`Sender`] (`SinkExt::close`) closes the client, after
-    /// which the [`Events`] stream ends.
+    /// client alive (`let (_, events) = client.split();` keeps receiving), and closing the
+    /// [`Sender`] (`SinkExt::close`) closes the client, after which the [`Events`] stream
+    /// ends. An owning handle's halves own the client; a non-owning handle's (from
+    /// [`Client::get_instance`] or a callback) do not.
     pub fn split(self) -> (Sender, Events) {
-        let events = self.events();
+        let owner = self.owner.is_some().then(|| self.clone());
+        let events = Events::new(&self.shell, stream::DEFAULT_CAPACITY, owner);
         (Sender::new(self), events)
     }
 

@@ -67,15 +67,19 @@ impl Drop for Detach {
 /// stream ends (`None`) once the client is closed for good — after your
 /// [`Client::close`], a refused reconnect policy or `max_retries` — and after every event
 /// up to that point was read; or when the client is dropped. It does not keep the client
-/// alive (hold a [`Client`] or a [`Sender`] for that). Use it from
-/// `wasm_bindgen_futures::spawn_local`.
+/// alive (hold a [`Client`] or a [`Sender`] for that), except the half that
+/// [`Client::split`] returns, which owns the client as the [`Sender`] does. Once it has
+/// ended it stays ended: a client reopened later (`reconnect()`) does not revive it (take
+/// a new stream for that). Use it from `wasm_bindgen_futures::spawn_local`.
 pub struct Events {
     buf: Rc<RefCell<Buf>>,
     _detach: Detach,
+    /// The owning handle of a [`Client::split`] half (dropped after the listener).
+    _owner: Option<Client>,
 }
 
 impl Events {
-    pub(crate) fn new(shell: &Shell, capacity: usize) -> Events {
+    pub(crate) fn new(shell: &Shell, capacity: usize, owner: Option<Client>) -> Events {
         let buf = Rc::new(RefCell::new(Buf {
             queue: VecDeque::new(),
             capacity,
@@ -97,6 +101,11 @@ impl Events {
             );
             let waker = {
                 let mut b = guard.0.borrow_mut();
+                if b.ended {
+                    // Ended (closed for good, or the stream was dropped): nothing more, even
+                    // if the client is reopened.
+                    return;
+                }
                 if b.queue.len() >= b.capacity {
                     b.queue.pop_front();
                     b.dropped += 1;
@@ -114,6 +123,7 @@ impl Events {
         Events {
             buf,
             _detach: Detach(Rc::downgrade(&shell.0), id),
+            _owner: owner,
         }
     }
 

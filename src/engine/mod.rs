@@ -33,8 +33,10 @@ pub const CLOSE_HEARTBEAT_TIMEOUT: u16 = 4000;
 pub const CLOSE_CONNECT_TIMEOUT: u16 = 4001;
 /// Close code for a socket the user replaced with `reconnect()`.
 pub const CLOSE_NORMAL: u16 = 1000;
-/// Close code when the page goes into the back/forward cache.
-pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code when the page goes into the back/forward cache: sent to the server and
+/// reported by the local `close` event. (Not 1001 "going away": browsers let scripts
+/// close only with 1000 or 3000–4999, and reject 1001 with `InvalidAccessError`.)
+pub const CLOSE_PAGE_CACHED: u16 = 4002;
 /// Close code reported when the connection dropped without a close frame.
 pub const CLOSE_ABNORMAL: u16 = 1006;
 /// Policy violation: by default no reconnect after it (it usually means "rejected").
@@ -721,10 +723,16 @@ impl<P> Engine<P> {
             code,
             reason,
         });
+        // What the superseded socket reported and no listener has seen yet is never
+        // delivered (a `statechange` listener that calls `reconnect()` on open must not then
+        // see that socket's `open`, with the new socket's `readyState` 0). Only the current
+        // socket can have such events pending: older ones were superseded the same way.
+        self.events
+            .retain(|e| !matches!(e, Event::Open | Event::Error | Event::Reconnect { .. }));
         self.emit(Event::Close {
             code,
             reason: reason.to_owned(),
-            was_clean: code == CLOSE_NORMAL || code == CLOSE_GOING_AWAY,
+            was_clean: code == CLOSE_NORMAL || code == CLOSE_PAGE_CACHED,
         });
         if retry {
             self.after_close(now, true);
@@ -855,7 +863,7 @@ impl<P> Engine<P> {
     }
 
     /// The page is being stored in the back/forward cache (`pagehide` with `persisted`):
-    /// the socket is closed cleanly (1001) and reported closed, timers stop, the queue and
+    /// the socket is closed cleanly ([`CLOSE_PAGE_CACHED`]) and reported closed, timers stop, the queue and
     /// `userClose` are kept, and reconnecting is held until [`Engine::restore`]. No-op
     /// with `bfcache: false`, after the user's `close()`, or when closed anyway.
     pub fn enter_cache(&mut self, now: Millis) {
@@ -868,7 +876,7 @@ impl<P> Engine<P> {
                 self.hb.next_ping = None;
                 self.hb.pong_deadline = None;
                 self.connect_deadline = None;
-                self.drop_socket(now, CLOSE_GOING_AWAY, "page cached", false);
+                self.drop_socket(now, CLOSE_PAGE_CACHED, "page cached", false);
                 self.set_phase(Phase::Waiting);
             }
             Phase::Waiting => {
@@ -913,7 +921,20 @@ impl<P> Engine<P> {
     /// The user's `send`. `bytes` is the message size (for the byte bound and
     /// `bufferedAmount`). `queue: false` asks for "send now or fail".
     pub fn send(&mut self, data: P, bytes: usize, queue: bool) -> Result<SendOutcome<P>, Error> {
-        match self.phase {
+        self.send_in(self.phase, data, bytes, queue)
+    }
+
+    /// [`Engine::send`] as if the client were in `phase`: a shared client that follows
+    /// another tab's socket decides its sends by what it sees (the leader's phase), with its
+    /// own queue and bounds, exactly as a client with its own socket.
+    pub fn send_in(
+        &mut self,
+        phase: Phase,
+        data: P,
+        bytes: usize,
+        queue: bool,
+    ) -> Result<SendOutcome<P>, Error> {
+        match phase {
             Phase::Open => Ok(SendOutcome::SendNow(data)),
             Phase::Idle | Phase::Connecting | Phase::Waiting if queue && self.queue.enabled() => {
                 match self.queue.push(data, bytes) {
@@ -959,6 +980,16 @@ impl<P> Engine<P> {
             return Vec::new();
         }
         self.queue.drain()
+    }
+
+    /// Takes the queue (this engine keeps an empty one with the same bounds).
+    pub fn take_queue(&mut self) -> Queue<P> {
+        self.queue.take()
+    }
+
+    /// Replaces the queue (a shared tab that starts leading keeps what it queued).
+    pub fn set_queue(&mut self, q: Queue<P>) {
+        self.queue = q;
     }
 
     /// Empties the queue and returns what it held.

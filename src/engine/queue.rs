@@ -96,6 +96,20 @@ impl<P> Queue<P> {
         }
     }
 
+    /// Puts messages that were already accepted (a shared tab's unconfirmed sends) before
+    /// everything queued, whatever the bounds: they must not be lost now.
+    pub fn prepend(&mut self, items: Vec<P>) {
+        for d in items.into_iter().rev() {
+            self.items.push_front((d, 0));
+        }
+    }
+
+    /// An empty queue with the same bounds, and this one's messages.
+    pub fn take(&mut self) -> Queue<P> {
+        let empty = Queue::new(self.max_len, self.max_bytes, self.policy);
+        std::mem::replace(self, empty)
+    }
+
     /// Takes everything, in order.
     pub fn drain(&mut self) -> Vec<P> {
         self.bytes = 0;

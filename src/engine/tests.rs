@@ -321,6 +321,46 @@ fn events_of_a_superseded_socket_are_ignored() {
 }
 
 #[test]
+fn events_of_a_socket_superseded_before_they_were_delivered_are_dropped() {
+    // A `statechange` listener on open calls `reconnect()`: the `open` (and `reconnect`)
+    // still queued belong to the socket it replaced and are never delivered.
+    let mut s = Sim::defaults();
+    s.e.handle_close(s.now, s.sock(), 1006, "", false, None);
+    s.drain();
+    s.run_until(15_000); // the reconnect: attempt 1
+    let sock = s.sock();
+    s.e.handle_open(s.now, sock);
+    let first = s.e.poll_event();
+    assert_eq!(
+        first,
+        Some(Event::StateChange {
+            from: Phase::Connecting,
+            to: Phase::Open
+        })
+    );
+    // The listener of that first event calls reconnect():
+    s.e.reconnect(s.now);
+    let mut rest = Vec::new();
+    while let Some(ev) = s.e.poll_event() {
+        rest.push(ev);
+    }
+    assert_eq!(
+        rest,
+        vec![
+            Event::Close {
+                code: CLOSE_NORMAL,
+                reason: "reconnect".into(),
+                was_clean: true
+            },
+            Event::StateChange {
+                from: Phase::Open,
+                to: Phase::Connecting
+            },
+        ]
+    );
+}
+
+#[test]
 fn user_close_cancels_everything_and_nothing_reconnects() {
     let mut s = Sim::defaults();
     s.open();
@@ -1095,12 +1135,12 @@ fn the_back_forward_cache_closes_cleanly_holds_and_reconnects_at_once_on_restore
         1_000,
         Action::DropSocket {
             socket: first,
-            code: CLOSE_GOING_AWAY,
+            code: CLOSE_PAGE_CACHED,
             reason: "page cached"
         }
     )));
     assert!(s.events().contains(&&Event::Close {
-        code: CLOSE_GOING_AWAY,
+        code: CLOSE_PAGE_CACHED,
         reason: "page cached".into(),
         was_clean: true
     }));

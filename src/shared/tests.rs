@@ -35,6 +35,8 @@ struct World {
     /// What reached the server, with the socket's owner.
     server: Vec<(usize, String)>,
     max_sockets: usize,
+    /// Sockets the leaders' engines opened (connections the server accepted).
+    connections: usize,
     cfg: SharedConfig,
 }
 
@@ -58,6 +60,7 @@ impl World {
             queue: VecDeque::new(),
             server: Vec::new(),
             max_sockets: 0,
+            connections: 0,
             cfg,
         };
         for _ in 0..n {
@@ -145,8 +148,9 @@ impl World {
                         self.grant();
                     }
                 }
-                Action::Lead => {
+                Action::Lead(own) => {
                     self.tabs[i].socket = true;
+                    self.connections += 1;
                     self.max_sockets = self.max_sockets.max(self.sockets());
                     self.engine(
                         i,
@@ -162,6 +166,10 @@ impl World {
                             Event::Open,
                         ],
                     );
+                    // The engine's queue goes out on open: the unconfirmed sends first.
+                    for d in own {
+                        self.server.push((i, d));
+                    }
                 }
                 Action::Resign => self.tabs[i].socket = false,
                 Action::Write(d) => {
@@ -170,6 +178,30 @@ impl World {
                 }
                 Action::Deliver(ev) => self.tabs[i].seen.push(name(&ev)),
                 Action::DeliverMessage(d) => self.tabs[i].seen.push(format!("msg:{d}")),
+                Action::CloseSocket => self.user_closed(i),
+                Action::Reconnect => {
+                    // The engine replaces its open socket at once.
+                    self.connections += 1;
+                    self.engine(
+                        i,
+                        vec![
+                            Event::Close {
+                                code: 1000,
+                                reason: "reconnect".into(),
+                                was_clean: true,
+                            },
+                            Event::StateChange {
+                                from: Phase::Open,
+                                to: Phase::Connecting,
+                            },
+                            Event::StateChange {
+                                from: Phase::Connecting,
+                                to: Phase::Open,
+                            },
+                            Event::Open,
+                        ],
+                    );
+                }
             }
         }
     }
@@ -479,7 +511,8 @@ fn user_close_detaches_a_follower_only_and_the_last_close_closes_the_socket() {
     w.send(2, "ignored"); // a closed follower's send is the shell's business: none here
     assert!(!w.tabs[1].c.close(w.now, None, ""));
     w.actions(1);
-    // The leader closes last: its engine closes the socket, then the lock goes.
+    w.run(50); // the followers' leave messages arrive
+               // The leader closes last: its engine closes the socket, then the lock goes.
     assert!(w.tabs[0].c.close(w.now, Some(1000), ""));
     w.actions(0);
     w.user_closed(0);
@@ -490,21 +523,111 @@ fn user_close_detaches_a_follower_only_and_the_last_close_closes_the_socket() {
 }
 
 #[test]
-fn a_leader_closed_by_its_user_hands_over_after_its_socket_closed() {
+fn a_leader_closed_by_its_user_keeps_the_socket_for_the_others_until_the_last_leaves() {
+    let mut w = World::new(3);
+    w.run(100);
+    // The leader's user closes: only its client detaches; the socket stays.
+    assert!(!w.tabs[0].c.close(w.now, Some(1000), "bye"));
+    w.actions(0);
+    assert_eq!(
+        w.tabs[0].seen[3..],
+        ["open>closing", "close:1000", "closing>closed"]
+    );
+    assert!(w.tabs[0].c.local_closed());
+    assert_eq!(w.tabs[0].c.view(), Phase::Closed);
+    w.run(3000);
+    assert_eq!(w.leaders(), vec![0], "it still leads, for the others");
+    assert_eq!(w.sockets(), 1);
+    assert_eq!(w.connections, 1, "no second connection");
+    for i in [1, 2] {
+        assert_eq!(w.tabs[i].c.view(), Phase::Open);
+        assert_eq!(
+            w.tabs[i].seen,
+            ["idle>connecting", "connecting>open", "open"]
+        );
+    }
+    // Its socket's events no longer reach its own client, only the others.
+    let seen = w.tabs[0].seen.len();
+    w.engine(0, vec![Event::Error]);
+    w.settle();
+    assert_eq!(w.tabs[0].seen.len(), seen);
+    assert_eq!(w.tabs[1].seen.last().map(String::as_str), Some("error"));
+    // A follower's send is still written.
+    w.send(1, "f-1");
+    w.run(100);
+    assert_eq!(w.sent("f-"), [1]);
+    // The other clients close: the last one gone, the socket closes and the lock goes.
+    assert!(!w.tabs[1].c.close(w.now, None, ""));
+    w.actions(1);
+    w.run(100);
+    assert_eq!(w.sockets(), 1);
+    assert!(!w.tabs[2].c.close(w.now, None, ""));
+    w.actions(2);
+    w.run(100);
+    assert_eq!(w.sockets(), 0);
+    assert_eq!(w.holder, None);
+    assert_eq!(w.tabs[0].c.role(), Role::Detached);
+    assert_eq!(
+        w.tabs[0].seen.len(),
+        seen,
+        "nothing more for the closed client"
+    );
+}
+
+#[test]
+fn a_leader_closed_by_its_user_closes_when_its_last_follower_dies_and_can_reopen_before() {
     let mut w = World::new(2);
     w.run(100);
-    assert!(w.tabs[0].c.close(w.now, Some(1000), ""));
+    assert!(!w.tabs[0].c.close(w.now, None, ""));
     w.actions(0);
-    w.settle();
-    // The follower saw the leader leave; the lock is still held until the socket closed.
-    assert_eq!(w.tabs[1].c.view(), Phase::Waiting);
-    assert_eq!(w.leaders(), Vec::<usize>::new());
-    w.user_closed(0);
+    // Reopened while the socket is still there: it sees the socket again, no new one.
+    w.tabs[0].c.start(w.now);
+    w.actions(0);
+    assert!(!w.tabs[0].c.local_closed());
+    assert_eq!(w.tabs[0].c.view(), Phase::Open);
+    assert_eq!(
+        w.tabs[0].seen[3..],
+        [
+            "open>closing",
+            "close:1005",
+            "closing>closed",
+            "closed>open",
+            "open"
+        ]
+    );
+    assert_eq!(w.connections, 1);
+    // Closed again; the follower's tab crashes (no leave): the socket goes once the
+    // follower is unheard of for two leader timeouts.
+    assert!(!w.tabs[0].c.close(w.now, None, ""));
+    w.actions(0);
+    w.kill(1);
+    w.run(9_000);
+    assert_eq!(w.sockets(), 1);
+    w.run(2_000);
+    assert_eq!(w.sockets(), 0);
+    assert_eq!(w.holder, None);
+}
+
+#[test]
+fn a_followers_reconnect_makes_the_leader_reconnect() {
+    let mut w = World::new(2);
+    w.run(100);
+    w.tabs[1].c.request_reconnect();
+    w.actions(1);
     w.run(50);
-    assert_eq!(w.leaders(), vec![1]);
-    assert_eq!(w.max_sockets, 1);
-    assert_eq!(w.tabs[0].c.view(), Phase::Closed);
+    assert_eq!(w.connections, 2, "the one socket replaced");
+    assert_eq!(w.sockets(), 1);
     assert_eq!(w.tabs[1].c.view(), Phase::Open);
+    assert_eq!(
+        w.tabs[1].seen[3..],
+        ["close:1000", "open>connecting", "connecting>open", "open"]
+    );
+    // While what it sees is connecting (a newcomer), it is a no-op, as a plain client's.
+    let c = w.open_tab();
+    w.tabs[c].c.request_reconnect();
+    w.actions(c);
+    w.run(100);
+    assert_eq!(w.connections, 2);
 }
 
 #[test]

@@ -495,7 +495,11 @@ test('the back/forward cache: closed while cached, open within 1 s of Back, the 
     t.diagnostic(`open ${Math.round(reopen.at - show.at)} ms after pageshow; ${JSON.stringify(log.map((e) => e.ty + (e.code ? `:${e.code}` : '') + (e.delay !== undefined ? `:${e.delay}` : '')))}`);
     assert.ok(reopen.at - show.at < 1000, `open within 1 s of pageshow (${reopen.at - show.at} ms)`);
     assert.equal(log.filter((e) => e.data === 'sent while leaving').length, 1, 'delivered exactly once');
-    assert.deepEqual(log.filter((e) => e.ty === 'close').map((e) => e.code), [1001]);
+    assert.deepEqual(log.filter((e) => e.ty === 'close').map((e) => e.code), [4002]);
+    // What the server received: the same code (browsers refuse close(1001) from a script:
+    // it was swallowed and the socket closed with no code, 1005).
+    const closes = await (await fetch(`${HTTP}/control/closes?tag=${tag}`)).json();
+    assert.deepEqual(closes, [4002], 'the server got close 4002 "page cached"');
     assert.ok(!log.some((e) => e.ty === 'error'), 'no error event');
     const s = await stats(tag);
     assert.equal(s.accepted, 2);
@@ -576,6 +580,57 @@ test('Node without a global WebSocket: importing touches no window/document; the
     'open', 'message:hi from node 1:true:true', 'close:1006', 'reconnecting', 'open', 'reconnect', 'message:hi from node 2:true:true',
   ]);
   assert.ok(['closing', 'closed'].includes(r.state), r.state);
+});
+
+test('Node regressions: ws + connectTimeout on a peer that never answers closes 4001 and reconnects without crashing the process; a global WebSocket (a mock) whose close() calls onclose synchronously closes the client', { timeout: 30000 }, async (t) => {
+  const r = await node(t, `
+    import { readFileSync } from 'node:fs';
+    import net from 'node:net';
+    const m = await import('./pkg/resilient_ws.js');
+    m.initSync({ module: readFileSync('./pkg/resilient_ws_bg.wasm') });
+    const { WebSocket } = await import('ws');
+    // A peer that accepts TCP and never answers the handshake.
+    const held = [];
+    const mute = net.createServer((c) => held.push(c));
+    await new Promise((r) => mute.listen(0, '127.0.0.1', r));
+    const url = 'ws://127.0.0.1:' + mute.address().port + '/';
+    const log = [];
+    const ws = new m.ResilientWebSocket(url, [], { WebSocket, connectTimeout: 200, reconnectDelay: 100, pingInterval: 0 });
+    for (const ty of ['open', 'close', 'error', 'reconnecting']) ws.addEventListener(ty, (e) => log.push(ty + (ty === 'close' ? ':' + e.code : '')));
+    await new Promise((r) => setTimeout(r, 1000));
+    ws.close();
+    await new Promise((r) => setTimeout(r, 100));
+    const timeouts = log.filter((x) => x === 'close:4001').length;
+    const attempts = log.filter((x) => x === 'reconnecting').length;
+    for (const c of held) c.destroy();
+    mute.close();
+
+    // A global WebSocket that is user code (a test mock): its close() calls onclose at once.
+    class MockSocket extends EventTarget {
+      constructor(url) { super(); this.url = url; this.readyState = 0; this.protocol = ''; this.extensions = ''; this.bufferedAmount = 0; this.binaryType = 'blob';
+        setTimeout(() => { this.readyState = 1; this.onopen?.({ type: 'open' }); }, 10); }
+      send() {}
+      close(code, reason) { this.readyState = 3; this.onclose?.({ type: 'close', code: code ?? 1005, reason: reason ?? '', wasClean: true }); }
+    }
+    globalThis.WebSocket = MockSocket;
+    const mlog = [];
+    const mc = new m.ResilientWebSocket('ws://mock.invalid/', [], { pingInterval: 0 });
+    for (const ty of ['open', 'close']) mc.addEventListener(ty, (e) => mlog.push(ty + (ty === 'close' ? ':' + e.code : '') + ':' + mc.readyState));
+    await new Promise((r) => setTimeout(r, 50));
+    let threw = null;
+    try { mc.close(1000, 'bye'); } catch (e) { threw = String(e); }
+    await new Promise((r) => setTimeout(r, 50));
+    console.log(JSON.stringify({ log: log.slice(0, 3), timeouts, attempts, mlog, threw, state: mc.state, readyState: mc.readyState }));
+    setTimeout(() => process.exit(0), 50);
+  `);
+  // Before: close 4001, then "Unhandled 'error' event" from ws and exit code 1.
+  assert.deepEqual(r.log, ['close:4001', 'reconnecting', 'close:4001']);
+  assert.ok(r.timeouts >= 2 && r.attempts >= 2, JSON.stringify(r));
+  // Before: RuntimeError: unreachable inside onclose; the client stayed 'closing'.
+  assert.equal(r.threw, null);
+  assert.deepEqual(r.mlog, ['open:1', 'close:1000:3']);
+  assert.equal(r.state, 'closed');
+  assert.equal(r.readyState, 3);
 });
 
 test('wasm linear memory stays flat under churn (allocator: freed memory is reused): clients opened, queued, echoed, reconnected, closed; bad input thrown', { timeout: 60000 }, async (t) => {

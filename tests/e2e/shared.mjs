@@ -37,7 +37,7 @@ async function barePage(ctx) {
 
 /** Opens `n` pages in one context, each with a shared client to /echo?tag=…; every page
  *  logs what its client sees in `window.log`. */
-async function tabs(n, tag, options = {}) {
+async function tabs(n, tag, options = {}, path = '/echo') {
   const ctx = await browser.newContext();
   const pages = [];
   for (let i = 0; i < n; i++) {
@@ -53,7 +53,7 @@ async function tabs(n, tag, options = {}) {
         }
         c.addEventListener('message', (e) => window.log.push({ ty: 'message', data: e.data, at: performance.timeOrigin + performance.now() }));
       },
-      [`${WS}/echo?tag=${tag}`, options, i],
+      [`${WS}${path}${path.includes('?') ? '&' : '?'}tag=${tag}`, options, i],
     );
     pages.push(page);
   }
@@ -62,9 +62,9 @@ async function tabs(n, tag, options = {}) {
 }
 
 /** Runs `fn({ tag, pages, ctx })` with `n` tabs (see `tabs`), closing them afterwards. */
-async function withTabs(n, name, fn, options) {
+async function withTabs(n, name, fn, options, path) {
   const tag = uniqueTag(name);
-  const { ctx, pages } = await tabs(n, tag, options);
+  const { ctx, pages } = await tabs(n, tag, options, path);
   try {
     return await fn({ tag, pages, ctx });
   } finally {
@@ -318,7 +318,7 @@ test('5. a server outage with three tabs: one reconnect sequence, not three', { 
     for (const c of closes) assert.deepEqual(c, closes[0]);
   }));
 
-test('6. close() detaches one tab at a time; the last close closes the socket', { timeout: 60000 }, async () =>
+test('6. close() detaches one tab at a time, the leader\'s too (its socket stays for the others: no handover, no close seen elsewhere); the last close closes the socket', { timeout: 60000 }, async () =>
   withTabs(3, 'last', async ({ tag, pages }) => {
     const leader = await leaderOf(pages);
     const order = [...pages.keys()].filter((i) => i !== leader);
@@ -329,15 +329,58 @@ test('6. close() detaches one tab at a time; the last close closes the socket', 
       const closeEv = await pages[i].evaluate(() => window.log.filter((e) => e.ty === 'close').pop());
       assert.equal(closeEv.code, 1000);
       if (k < 2) {
-        // Others still attached: the server still has one connection (after a handover).
-        await until('one connection', async () => (await stats(tag)).open === 1, 5000);
+        // Others still attached: the server still has the one connection.
+        await sleep(300);
+        await expectStats(tag, { open: 1, accepted: 1 });
         const others = order.slice(k + 1);
-        await until('the others open', async () => (await Promise.all(others.map((j) => pages[j].evaluate(() => window.c.state)))).every((s) => s === 'open'));
+        for (const j of others) {
+          const seen = await pages[j].evaluate(() => ({ state: window.c.state, closes: window.log.filter((e) => e.ty === 'close').length }));
+          // Before: the leader's close() dropped every tab's link (close 1006, a new connection).
+          assert.deepEqual(seen, { state: 'open', closes: 0 }, `tab ${j} after tab ${i} closed`);
+        }
       }
     }
     await until('no connection', async () => (await stats(tag)).open === 0, 5000);
-    await expectStats(tag, { max_open: 1 });
+    await expectStats(tag, { max_open: 1, accepted: 1 });
   }));
+
+test('a follower\'s send obeys its queue bounds as the leader\'s does (server down: RangeError with overflow: error, InvalidStateError with queue: false, queuedAmount), and the queue goes out on the next open', { timeout: 60000 }, async () =>
+  withTabs(2, 'fqueue', async ({ tag, pages }) => {
+    const leader = await leaderOf(pages);
+    await fetch(`${HTTP}/control/down?ms=2500`);
+    await fetch(`${HTTP}/control/drop-all`).catch(() => {});
+    await until('every tab waiting', async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.c.state)))).every((s) => s === 'waiting'));
+    const outcomes = await Promise.all(pages.map((p) => p.evaluate(() => {
+      const out = [];
+      const attempt = (f) => { try { f(); out.push('ok'); } catch (e) { out.push(e.name); } };
+      attempt(() => window.c.send(`q${window.tab}-1`));
+      attempt(() => window.c.send(`q${window.tab}-2`));
+      attempt(() => window.c.send(`q${window.tab}-3`));
+      attempt(() => window.c.send('x', { queue: false }));
+      out.push(window.c.queuedAmount);
+      return out;
+    })));
+    // Before: the follower accepted every send (no error) and read queuedAmount 0.
+    for (const [i, o] of outcomes.entries()) assert.deepEqual(o, ['ok', 'ok', 'RangeError', 'InvalidStateError', 2], `tab ${i} (${i === leader ? 'leader' : 'follower'})`);
+    for (const [i, p] of pages.entries()) {
+      await until(`tab ${i}: both queues echoed`, () => p.evaluate(() => ['q0-1', 'q0-2', 'q1-1', 'q1-2'].every((d) => window.log.some((e) => e.data === d))), 15000);
+      assert.equal(await p.evaluate(() => window.c.queuedAmount), 0);
+    }
+    await expectStats(tag, { open: 1, max_open: 1 });
+  }, { maxQueued: 2, overflow: 'error' }));
+
+test('after a policy close (1008: no reconnect) every tab is closed, and reconnect() from a follower reopens the one socket for all', { timeout: 60000 }, async () =>
+  withTabs(2, 'policy', async ({ tag, pages }) => {
+    const leader = await leaderOf(pages);
+    const follower = 1 - leader;
+    await until('every tab closed', async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.c.state)))).every((s) => s === 'closed'), 5000);
+    assert.equal((await stats(tag)).accepted, 1);
+    await pages[follower].evaluate(() => window.c.reconnect());
+    // Before: a follower's reconnect() made no connection; nothing could recover.
+    await until('a new connection', async () => (await stats(tag)).accepted === 2, 5000);
+    for (const p of pages) await until('open again', () => p.evaluate(() => window.log.filter((e) => e.ty === 'open').length === 2));
+    await expectStats(tag, { max_open: 1 });
+  }, {}, '/close?code=1008&after_ms=700'));
 
 test('websocketClass.configure({ url, shared: true }): two tabs of the seed\'s calling code, one connection', { timeout: 30000 }, async () => {
   const tag = uniqueTag('seed');
@@ -464,7 +507,7 @@ test('the back/forward cache: a leader page that goes into it hands over (Chromi
   }
 });
 
-test('reconnect() after close(): a follower rejoins the others, a closed leader comes back as a follower', { timeout: 60000 }, async () =>
+test('reconnect() after close(): a follower rejoins the others, a closed leader sees its socket again', { timeout: 60000 }, async () =>
   withTabs(3, 'rejoin', async ({ tag, pages }) => {
     const leader = await leaderOf(pages);
     const follower = pages.findIndex((_, i) => i !== leader);
@@ -474,11 +517,14 @@ test('reconnect() after close(): a follower rejoins the others, a closed leader 
     await pages[follower].evaluate(() => window.c.reconnect());
     await until('open again', () => pages[follower].evaluate(() => window.c.state === 'open' && window.c.sharedRole === 'follower'));
     assert.equal((await stats(tag)).accepted, 1, 'no new connection for a follower');
-    // The leader closes (another tab takes over), then reopens as a follower.
+    // The leader closes (its socket stays for the others), then reopens: it sees the
+    // socket again, no new connection.
     await pages[leader].evaluate(() => window.c.close(1000));
-    await until('another leader', async () => (await roles(pages.filter((_, i) => i !== leader))).includes('leader'));
+    await until('closed', () => pages[leader].evaluate(() => window.c.state === 'closed'));
+    assert.deepEqual(await roles(pages), pages.map((_, i) => (i === leader ? 'leader' : 'follower')));
     await pages[leader].evaluate(() => window.c.reconnect());
-    await until('the old leader open again as a follower', () => pages[leader].evaluate(() => window.c.state === 'open' && window.c.sharedRole === 'follower'));
+    await until('the leader open again', () => pages[leader].evaluate(() => window.c.state === 'open' && window.c.sharedRole === 'leader'));
+    assert.equal((await stats(tag)).accepted, 1, 'no new connection');
     await pages[leader].evaluate(() => window.c.send('back'));
     for (const p of pages) await until('its send echoed everywhere', () => p.evaluate(() => window.log.some((e) => e.data === 'back')));
     await expectStats(tag, { open: 1, max_open: 1 });

@@ -21,6 +21,12 @@ export async function stats(http, tag) {
   return r.json();
 }
 
+/** The close codes the server received from clients of `tag`, oldest first. */
+export async function closes(http, tag) {
+  const r = await fetch(`${http}/control/closes?tag=${encodeURIComponent(tag)}`);
+  return r.json();
+}
+
 async function control(http, path) {
   const r = await fetch(`${http}${path}`);
   return r.json();
@@ -489,7 +495,7 @@ export async function offlineScenario(Ctor, base, http, tag) {
 }
 
 // The back/forward cache hooks, driven by synthetic page-transition events (the e2e layer
-// drives the real cache): pagehide persisted → closed 1001, nothing on the server, queue
+// drives the real cache): pagehide persisted → closed 4002, nothing on the server, queue
 // kept, no timers; pageshow persisted → open at once, queue flushed. Not persisted: nothing.
 export async function pageCacheScenario(Ctor, base, http, tag, options) {
   const ws = new Ctor(`${base}/echo?tag=${tag}`, [], options);
@@ -508,6 +514,7 @@ export async function pageCacheScenario(Ctor, base, http, tag, options) {
   const timing = ws.timing();
   await sleep(300);
   const cached = await stats(http, tag);
+  const closedWith = await closes(http, tag);
   const t0 = performance.now();
   window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
   await once(ws, 'open', 3000);
@@ -516,7 +523,7 @@ export async function pageCacheScenario(Ctor, base, http, tag, options) {
   const seen = log.slice();
   ws.close();
   const after = await stats(http, tag);
-  return { afterPlainHide, stateCached, openWhileCached: cached.open, reconnectAt: timing.reconnectAt, nextPingAt: timing.nextPingAt, reopenMs, log: seen, maxOpen: after.max_open };
+  return { afterPlainHide, stateCached, openWhileCached: cached.open, reconnectAt: timing.reconnectAt, nextPingAt: timing.nextPingAt, reopenMs, log: seen, maxOpen: after.max_open, closedWith };
 }
 
 // Issue 11: our heartbeat deadlines land as close to their time as a native timer does,

@@ -4,7 +4,7 @@
 //! One loopback TCP port serves the WebSocket routes (`/echo`, `/silent`,
 //! `/close`, `/reject`, `/drop`, `/blast`, `/sink`, `/json`), a plain-HTTP
 //! control API (`/control/stats`, `/control/down`, `/control/drop-all`,
-//! `/control/reset`, `/healthz`) and, optionally, static files. The request
+//! `/control/reset`, `/control/closes`, `/healthz`) and, optionally, static files. The request
 //! head is read by hand; WebSocket handshakes are answered by hand and the
 //! connection is then driven by tungstenite (or raw bytes for `/silent` and
 //! `/blast`).
@@ -246,6 +246,7 @@ async fn control(req: &Request, shared: &Shared) -> Response {
         "/healthz" => Response::text(200, "ok"),
         "/control/stats" => Response::json(200, shared.stats.snapshot(tag).to_json()),
         "/control/reset" => Response::json(200, shared.stats.reset(tag).to_json()),
+        "/control/closes" => Response::json(200, shared.stats.closes_json(tag)),
         "/control/drop-all" => {
             let n = shared.stats.kill_all().await;
             Response::json(200, format!(r#"{{"dropped":{n}}}"#))

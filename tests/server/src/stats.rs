@@ -34,6 +34,8 @@ impl TagStats {
 #[derive(Default)]
 struct Inner {
     tags: HashMap<String, TagStats>,
+    /// The close codes clients sent, per tag, in order (`/control/closes`).
+    closes: HashMap<String, Vec<u16>>,
     next_id: u64,
     /// Open connections: id -> kill switch (taken once fired).
     conns: HashMap<u64, Option<oneshot::Sender<()>>>,
@@ -67,6 +69,20 @@ impl Registry {
     /// Current counters for `tag` (zeros for a tag never seen).
     pub(crate) fn snapshot(&self, tag: &str) -> TagStats {
         self.lock().tags.get(tag).copied().unwrap_or_default()
+    }
+
+    /// Records the code of a client's close frame (1005: none in the frame).
+    pub(crate) fn close_code(&self, tag: &str, code: u16) {
+        let mut inner = self.lock();
+        inner.closes.entry(tag.to_owned()).or_default().push(code);
+    }
+
+    /// The close codes clients of `tag` sent, oldest first, as a JSON array.
+    pub(crate) fn closes_json(&self, tag: &str) -> String {
+        let inner = self.lock();
+        let codes = inner.closes.get(tag).map(Vec::as_slice).unwrap_or_default();
+        let list: Vec<String> = codes.iter().map(u16::to_string).collect();
+        format!("[{}]", list.join(","))
     }
 
     /// Zeroes the counters of `tag`; `max_open` becomes the current `open`.

@@ -213,19 +213,25 @@ pub(crate) async fn handle(
     // On a kill signal the route future (which owns the socket) is dropped:
     // the socket closes without a close frame.
     tokio::select! {
-        res = serve(stream, leftover, route) => { let _ = res; }
+        res = serve(stream, leftover, route) => {
+            if let Ok(Some(code)) = res {
+                shared.stats.close_code(&guard.tag, code);
+            }
+        }
         _ = kill => {}
     }
     drop(guard);
     Ok(())
 }
 
-async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Result<()> {
+/// Serves one route; returns the close code of the client's close frame where the route
+/// reads until the end (1005: a close frame without a code; `None`: no close frame).
+async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Result<Option<u16>> {
     match route {
         Route::Silent => {
             let mut buf = vec![0u8; 16 * 1024];
             while stream.read(&mut buf).await? > 0 {}
-            Ok(())
+            Ok(None)
         }
         Route::Blast {
             n,
@@ -234,8 +240,7 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
             go: false,
         } => {
             blast(&mut stream, n, size, binary).await?;
-            echo(&mut ws(stream, leftover).await).await;
-            Ok(())
+            Ok(echo(&mut ws(stream, leftover).await).await)
         }
         Route::Blast {
             n,
@@ -248,22 +253,18 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
                 match ws.next().await {
                     Some(Ok(Message::Text(_) | Message::Binary(_))) => break,
                     Some(Ok(_)) => continue,
-                    _ => return Ok(()),
+                    _ => return Ok(None),
                 }
             }
             blast(ws.get_mut(), n, size, binary).await?;
-            echo(&mut ws).await;
-            Ok(())
+            Ok(echo(&mut ws).await)
         }
-        Route::Echo => {
-            echo(&mut ws(stream, leftover).await).await;
-            Ok(())
-        }
+        Route::Echo => Ok(echo(&mut ws(stream, leftover).await).await),
         Route::Drop { after } => {
             let mut ws = ws(stream, leftover).await;
-            let _ = tokio::time::timeout(after, echo(&mut ws)).await;
+            let code = tokio::time::timeout(after, echo(&mut ws)).await;
             // Dropping `ws` closes the socket without a close frame.
-            Ok(())
+            Ok(code.ok().flatten())
         }
         Route::Close {
             code,
@@ -271,9 +272,9 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
             after,
         } => {
             let mut ws = ws(stream, leftover).await;
-            if tokio::time::timeout(after, echo(&mut ws)).await.is_ok() {
+            if let Ok(code) = tokio::time::timeout(after, echo(&mut ws)).await {
                 // The client closed (or failed) first.
-                return Ok(());
+                return Ok(code);
             }
             let frame = CloseFrame {
                 code: CloseCode::from(code),
@@ -285,7 +286,7 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
                 })
                 .await;
             }
-            Ok(())
+            Ok(None)
         }
         Route::Sink { n } => {
             let mut ws = ws(stream, leftover).await;
@@ -305,7 +306,7 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
                     }
                 }
             }
-            Ok(())
+            Ok(None)
         }
         Route::Json { bad } => {
             let mut ws = ws(stream, leftover).await;
@@ -316,11 +317,10 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
             msgs.push(r#"{"event":"MSG","data":2}"#);
             for m in msgs {
                 if ws.send(Message::text(m)).await.is_err() {
-                    return Ok(());
+                    return Ok(None);
                 }
             }
-            echo(&mut ws).await;
-            Ok(())
+            Ok(echo(&mut ws).await)
         }
     }
 }
@@ -330,17 +330,24 @@ async fn ws(stream: TcpStream, leftover: Vec<u8>) -> Ws {
 }
 
 /// Echoes data messages until the connection ends (tungstenite answers pings
-/// and close frames, repeating the client's close code and reason).
-async fn echo(ws: &mut Ws) {
+/// and close frames, repeating the client's close code and reason). Returns the
+/// code of the client's close frame (1005 for one without a code), if one came.
+async fn echo(ws: &mut Ws) -> Option<u16> {
+    let mut closed = None;
     while let Some(Ok(msg)) = ws.next().await {
         let reply = match msg {
             Message::Text(_) | Message::Binary(_) => msg,
+            Message::Close(frame) => {
+                closed = Some(frame.map_or(1005, |f| u16::from(f.code)));
+                continue;
+            }
             _ => continue,
         };
         if ws.send(reply).await.is_err() {
             break;
         }
     }
+    closed
 }
 
 /// One unmasked server frame carrying `size` bytes.

@@ -95,6 +95,31 @@ async fn assert_dropped(ws: &mut Ws) {
 }
 
 #[tokio::test]
+async fn closes_lists_the_clients_close_codes_per_tag() {
+    let srv = start(None).await;
+    assert_eq!(srv.get("/control/closes?tag=k").await.1, "[]");
+    for code in [Some(4002), None] {
+        let mut ws = srv.connect("/echo?tag=k").await;
+        let frame = code.map(|c| CloseFrame {
+            code: CloseCode::from(c),
+            reason: "x".into(),
+        });
+        ws.close(frame).await.expect("close");
+        while let Some(Ok(_)) = ws.next().await {}
+    }
+    let mut body = String::new();
+    for _ in 0..50 {
+        body = srv.get("/control/closes?tag=k").await.1;
+        if body == "[4002,1005]" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(body, "[4002,1005]");
+    assert_eq!(srv.get("/control/closes?tag=other").await.1, "[]");
+}
+
+#[tokio::test]
 async fn echo_text_binary_subprotocol_and_close() {
     let srv = start(None).await;
     let mut req = srv.url("/echo").into_client_request().expect("request");
