@@ -18,34 +18,49 @@ export interface ResilientWebSocketMessage {
 /** Options of the composable itself (not of the client). */
 export interface UseResilientWebSocketOptions {
   /**
-   * Close and forget the shared client (`ResilientWebSocket.disposeInstance`) when the last
-   * component that uses it with `dispose: true` unmounts (default false: it stays open).
+   * Close and forget the shared client (`ResilientWebSocket.disposeInstance(key, client)`)
+   * when this component leaves (unmounts, or its `<Suspense>` branch is abandoned) and no
+   * other component uses that client any more (default false: it stays open). Only the
+   * client this component used is disposed, never a newer one registered under the key.
    */
   dispose?: boolean;
 }
 
 export interface UseResilientWebSocketReturn {
-  /** The client's `state` ('connecting', 'open', 'waiting', …), reactive. */
+  /**
+   * The client's `state` ('connecting', 'open', 'waiting', …), reactive. During
+   * server-side rendering it stays 'connecting' (no client exists there).
+   */
   state: Ref<string>;
-  /** The client's `readyState` (0–3), reactive. */
+  /** The client's `readyState` (0–3), reactive; 0 (CONNECTING) during server-side rendering. */
   readyState: Ref<number>;
   /** The last 50 messages in and out, newest first. */
   messages: Ref<ResilientWebSocketMessage[]>;
   /** The last message received. */
   lastMessage: ShallowRef<ResilientWebSocketMessage | null>;
-  /** Sends (queued by the client while it is not open). */
+  /** Sends (queued by the client while it is not open; does nothing during server-side rendering). */
   send(data: ResilientWebSocketData): void;
-  /** `client.close(code?, reason?)`: closes the shared client for every component. */
+  /**
+   * `client.close(code?, reason?)`: closes the shared client for every component (does
+   * nothing during server-side rendering).
+   */
   close(code?: number, reason?: string): void;
-  /** `client.reconnect()`. */
+  /** `client.reconnect()` (does nothing during server-side rendering). */
   reconnect(): void;
-  /** The shared client itself. */
-  client: ResilientWebSocket;
+  /**
+   * The shared client itself; `null` during server-side rendering, where the composable
+   * creates no client and opens no socket (the browser creates it when it runs the setup,
+   * at hydration or mount).
+   */
+  client: ResilientWebSocket | null;
 }
 
 /**
  * One shared `ResilientWebSocket` per URL or key (`ResilientWebSocket.getInstance`), seen
- * through reactive refs; listeners are added on mount and removed on unmount.
+ * through reactive refs. The calling component uses the client from its setup until its
+ * effect scope ends (unmount; a `<KeepAlive>`-deactivated component keeps it); its
+ * listeners are removed then. Server-side rendering (no `window`/`document`, or Vue's SSR
+ * context) creates no client: see `client`.
  */
 export function useResilientWebSocket(
   urlOrOptions: string | URL | ResilientWebSocketInstanceOptions,

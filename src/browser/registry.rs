@@ -46,22 +46,30 @@ pub fn set_js(key: &str, js: JsValue) {
     });
 }
 
-/// Removes the entry whose key is `key` or `alt`; returns its shell and JS object.
-pub fn remove(key: &str, alt: Option<&str>) -> Option<(Shell, Option<JsValue>)> {
+/// Removes the entry whose key is `key` or `alt` (and, with `only`, whose JS object is
+/// that one); returns its shell and JS object.
+pub fn remove(
+    key: &str,
+    alt: Option<&str>,
+    only: Option<&JsValue>,
+) -> Option<(Shell, Option<JsValue>)> {
     REGISTRY.with(|r| {
         let mut r = r.borrow_mut();
-        let pos = r
-            .iter()
-            .position(|e| e.key == key || Some(e.key.as_str()) == alt)?;
+        let pos = r.iter().position(|e| {
+            (e.key == key || Some(e.key.as_str()) == alt)
+                && !matches!(only, Some(js) if e.js.as_ref() != Some(js))
+        })?;
         let e = r.remove(pos);
         Some((e.shell, e.js))
     })
 }
 
 /// Closes and forgets the client registered under `key` (or `alt`, the key resolved as a
-/// URL); returns whether there was one. The close runs after the entry is removed.
-pub fn dispose(key: &str, alt: Option<&str>) -> bool {
-    match remove(key, alt) {
+/// URL); returns whether there was one. With `only`, only if the registered client's JS
+/// object is that one (a caller disposing the client it used, not a newer one registered
+/// under the same key since). The close runs after the entry is removed.
+pub fn dispose(key: &str, alt: Option<&str>, only: Option<&JsValue>) -> bool {
+    match remove(key, alt, only) {
         Some((shell, _)) => {
             shell.close(None, "", false);
             true

@@ -156,7 +156,7 @@ impl Client {
     /// Returns whether there was one.
     pub fn dispose_instance(key: &str) -> bool {
         let resolved = crate::validate::resolve_url(&JsValue::from_str(key)).ok();
-        registry::dispose(key, resolved.as_deref())
+        registry::dispose(key, resolved.as_deref(), None)
     }
 
     /// A non-owning handle to the same client (what callbacks receive).

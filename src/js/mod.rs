@@ -500,10 +500,18 @@ impl ResilientWebSocket {
     }
 
     /// Closes the registry's client for `key` (a URL or a custom key) and forgets it; the
-    /// next `getInstance` for that key creates a fresh client. Returns whether one existed.
+    /// next `getInstance` for that key creates a fresh client. With `client`, only if that
+    /// client is the one registered under `key` (so that code disposing the client it got
+    /// never closes a newer one registered since). Returns whether one was disposed.
     #[wasm_bindgen(js_name = disposeInstance)]
-    pub fn dispose_instance(key: String) -> bool {
+    pub fn dispose_instance(
+        key: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "ResilientWebSocket")] client: Option<
+            Object,
+        >,
+    ) -> bool {
         let resolved = crate::validate::resolve_url(&JsValue::from_str(&key)).ok();
-        registry::dispose(&key, resolved.as_deref())
+        let only: Option<JsValue> = client.map(Into::into);
+        registry::dispose(&key, resolved.as_deref(), only.as_ref())
     }
 }

@@ -114,7 +114,7 @@ after(async () => {
 
 test('the tarball: entries, types, and only what it should ship', async () => {
   const list = (await run('tar', ['-tzf', tarball], ROOT)).trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
-  for (const f of ['package.json', 'index.js', 'index.d.ts', 'node.js', 'vue.js', 'vue.d.ts', 'resilient_ws.js', 'resilient_ws.d.ts', 'resilient_ws_bg.wasm', 'README.md', 'CHANGELOG.md']) {
+  for (const f of ['package.json', 'index.js', 'index.d.ts', 'node.js', 'vue.js', 'vue-node.js', 'vue-core.js', 'vue.d.ts', 'resilient_ws.js', 'resilient_ws.d.ts', 'resilient_ws_bg.wasm', 'README.md', 'CHANGELOG.md']) {
     assert.ok(list.includes(f), `${f} in the tarball: ${list}`);
   }
   assert.ok(list.every((f) => !/\.(rs|toml|mjs)$|^src\/|^tests\//.test(f)), `no sources or tests: ${list}`);
@@ -122,8 +122,106 @@ test('the tarball: entries, types, and only what it should ship', async () => {
   assert.equal(manifest.name, 'resilient-ws');
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
   assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'default']);
+  assert.deepEqual(manifest.exports['./vue'], { types: './vue.d.ts', node: './vue-node.js', default: './vue.js' });
   assert.equal(manifest.peerDependenciesMeta.vue.optional, true);
 });
+
+/** Waits until the test server has no open connection for `tag`. */
+async function untilClosed(tag, what) {
+  const deadline = Date.now() + 5000;
+  while ((await stats(tag)).open !== 0) {
+    assert.ok(Date.now() < deadline, `${what}: ${JSON.stringify(await stats(tag))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits until page `name` is on screen with an open client (not closed by the user) that
+ *  echoed what the page sent, then sends once more through it and waits for the echo. */
+async function expectShown(page, name) {
+  const ok = await page
+    .waitForFunction(
+      (n) => {
+        const s = window.shown;
+        return (
+          s?.name === n &&
+          s.client?.readyState === 1 &&
+          !s.client.userClose &&
+          document.querySelector(`#page-${n} .echo`)?.textContent === s.sent &&
+          document.querySelector(`#page-${n} .state`)?.textContent === 'open'
+        );
+      },
+      name,
+      { timeout: 5000 },
+    )
+    .then(() => true, () => false);
+  const seen = () =>
+    page.evaluate(() => ({
+      name: window.shown?.name,
+      state: window.shown?.client?.state,
+      userClose: window.shown?.client?.userClose,
+      bufferedAmount: window.shown?.client?.bufferedAmount,
+      html: document.querySelector('#app')?.innerHTML,
+    }));
+  assert.ok(ok, `page ${name}: not shown with an open client that echoes: ${JSON.stringify(await seen())}`);
+  const echoed = await page.evaluate(
+    (msg) =>
+      new Promise((resolve) => {
+        const c = window.shown.client;
+        const timer = setTimeout(() => resolve(false), 3000);
+        c.addEventListener('message', (e) => e.data === msg && (clearTimeout(timer), resolve(true)));
+        c.send(msg);
+      }),
+    `again ${name}`,
+  );
+  assert.ok(echoed, `page ${name}: a send got no echo: ${JSON.stringify(await seen())}`);
+}
+
+/** Pages A -> B -> A (pages.js) through <Suspense> or <KeepAlive>: every page shown has the
+ *  one live client; the server saw one connection, closed when the app unmounts. */
+async function switchPages(base, mode) {
+  const tag = `pkg-${mode}-${process.pid}-${Date.now().toString(36)}`;
+  const url = `${base}/?mode=${mode}&ws=${encodeURIComponent(`${WS}/echo?tag=${tag}`)}`;
+  await expectText(url, '#page-A .state', 'open', async (page) => {
+    await expectShown(page, 'A');
+    await page.evaluate(() => window.showPage('B'));
+    await expectShown(page, 'B');
+    await page.evaluate(() => window.showPage('A'));
+    await expectShown(page, 'A');
+    if (mode === 'suspense') {
+      // B's async setup (300 ms) abandoned: back to A before B resolves.
+      await page.evaluate(() => window.showPage('B'));
+      await new Promise((r) => setTimeout(r, 50));
+      await page.evaluate(() => window.showPage('A'));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await page.evaluate(() => document.querySelector('#page-B')), null, 'B abandoned');
+      await expectShown(page, 'A');
+    }
+    const s = await stats(tag);
+    assert.deepEqual([s.open, s.max_open, s.accepted], [1, 1, 1], `one connection throughout: ${JSON.stringify(s)}`);
+    // The last component leaves (an abandoned Suspense branch left too): the socket closes.
+    await page.evaluate(() => window.unmountApp());
+    await untilClosed(tag, 'the last user unmounted, the socket is still open');
+    assert.equal((await stats(tag)).accepted, 1, 'disposed, not reconnected');
+  });
+}
+
+/** Page A's client is disposed by other code and B (under <Suspense>) gets a new one for the
+ *  key: A leaving must not dispose B's client. */
+async function reRegistered(base) {
+  const tag = `pkg-rereg-${process.pid}-${Date.now().toString(36)}`;
+  const ws = `${WS}/echo?tag=${tag}`;
+  await expectText(`${base}/?mode=suspense&ws=${encodeURIComponent(ws)}`, '#page-A .state', 'open', async (page) => {
+    await expectShown(page, 'A');
+    assert.equal(await page.evaluate((u) => window.ResilientWebSocket.disposeInstance(u), ws), true);
+    await untilClosed(tag, 'disposeInstance left the socket open');
+    await page.evaluate(() => window.showPage('B'));
+    await expectShown(page, 'B');
+    const s = await stats(tag);
+    assert.deepEqual([s.open, s.max_open, s.accepted], [1, 1, 2], `B's client open: ${JSON.stringify(s)}`);
+    await page.evaluate(() => window.unmountApp());
+    await untilClosed(tag, 'the last user unmounted, the socket is still open');
+  });
+}
 
 test('Vite + Vue 3: resilient-ws/vue, vite build, served, echoes', { timeout: 400000 }, async (t) => {
   const dir = await makeApp('vite-vue');
@@ -143,9 +241,27 @@ test('Vite + Vue 3: resilient-ws/vue, vite build, served, echoes', { timeout: 40
       }
       assert.equal((await stats(tag)).accepted, 1, 'disposed, not reconnected');
     });
+    // Two pages using the client with { dispose: true }, switched A -> B -> A (pages.js).
+    for (const mode of ['suspense', 'keepalive']) {
+      await t.test(`dispose: true, pages switched through <${mode === 'suspense' ? 'Suspense' : 'KeepAlive'}>: one live client`, () =>
+        switchPages(site.url, mode),
+      );
+    }
+    await t.test('dispose: true disposes only the client the component used, not one registered since', () =>
+      reRegistered(site.url),
+    );
   } finally {
     await site.close();
   }
+  await t.test('server-side rendering in Node: resilient-ws/vue imports, renders, opens no socket', async () => {
+    const tag = `pkg-ssr-${process.pid}-${Date.now().toString(36)}`;
+    const out = await run(process.execPath, ['ssr.js', `${WS}/echo?tag=${tag}`], dir, { timeout: 15000 });
+    // state, readyState, client === null, messages.length; without a DOM, then with one.
+    const markup = '<p id="state">connecting 0 true 0</p>';
+    assert.deepEqual(out.trim().split('\n'), [markup, markup, 'clients: 0']);
+    const s = await stats(tag);
+    assert.equal(s.accepted, 0, `the server saw a connection from server-side rendering: ${JSON.stringify(s)}`);
+  });
   await t.test('the Vite dev server too (dependency pre-bundling)', async () => {
     const port = 20000 + (process.pid % 20000);
     const dev = spawn('npx', ['--no-install', 'vite', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: dir, detached: true });

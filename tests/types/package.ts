@@ -24,3 +24,11 @@ void text;
 useResilientWebSocket('wss://example.com', { pingInterval: 1 });
 // @ts-expect-error: send takes WebSocket data, not a number
 chat.send(42);
+// null during server-side rendering (no client is created there)
+// @ts-expect-error: client may be null
+chat.client.close();
+const clientUrl: string | undefined = chat.client?.url;
+void clientUrl;
+// disposes only that client, if it is still the registered one
+const disposedOwn: boolean = ResilientWebSocket.disposeInstance('wss://example.com/chat', ws);
+void disposedOwn;
