@@ -7,9 +7,11 @@ import type {
 
 /** One entry of `messages`: what went out or came in, newest first. */
 export interface ResilientWebSocketMessage {
+  /** `'in'`: received; `'out'`: sent. */
   dir: 'in' | 'out';
   /** The text, or `[binary N B]` for binary data. */
   data: string;
+  /** When it was sent or received. */
   at: Date;
   /** For `out`: the client was not open, so the message waited in its queue. */
   queued?: boolean;
@@ -24,6 +26,7 @@ export interface UseResilientWebSocketOptions {
   dispose?: boolean;
 }
 
+/** What `useResilientWebSocket` returns: reactive views of one shared client. */
 export interface UseResilientWebSocketReturn {
   /** The client's `state` ('connecting', 'open', 'waiting', …), reactive. */
   state: Ref<string>;
@@ -46,6 +49,9 @@ export interface UseResilientWebSocketReturn {
 /**
  * One shared `ResilientWebSocket` per URL or key (`ResilientWebSocket.getInstance`), seen
  * through reactive refs; listeners are added on mount and removed on unmount.
+ * @example
+ * const { state, lastMessage, send } = useResilientWebSocket({ url: 'wss://example.com/socket' }, { dispose: true });
+ * watch(state, (s) => s === 'open' && send('hello'));
  */
 export function useResilientWebSocket(
   urlOrOptions: string | URL | ResilientWebSocketInstanceOptions,
