@@ -28,8 +28,9 @@ pub mod js;
 pub use client::{Client, Error, Event, Events, ListenerId, Message, Options, Sender, State};
 
 /// The Rust examples of `README.md` and `docs/rust.md`, compiled as doctests for
-/// `wasm32-unknown-unknown` (`cargo test --doc --target wasm32-unknown-unknown`, a layer of
-/// `scripts/test`): an example there that does not compile is a failing test.
+/// `wasm32-unknown-unknown` (`cargo test --doc --target wasm32-unknown-unknown -- --skip
+/// engine::`, a layer of `scripts/test`): an example there that does not compile is a
+/// failing test.
 #[cfg(all(doctest, target_arch = "wasm32"))]
 #[doc = include_str!("../README.md")]
 #[doc = include_str!("../docs/rust.md")]
