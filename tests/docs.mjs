@@ -168,8 +168,8 @@ test('Rust code blocks are only where the doctests compile them, and none is ign
 
 test('the README is short, and every docs page exists and is linked from it', () => {
   const text = readFileSync(README, 'utf8');
-  const lines = text.split('\n').length;
-  assert.ok(lines <= 250, `README.md has ${lines} lines; keep it near 250 and move depth to docs/`);
+  const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  assert.ok(lines <= 250, `README.md has ${lines} lines; keep it at 250 or fewer and move depth to docs/`);
   assert.doesNotMatch(text, /\bissue (#?\d+)/i, 'no internal issue numbers in the README');
   const linked = new Set(links(text).map(({ target }) => resolve(ROOT, target.split('#')[0])));
   for (const name of REQUIRED) {
