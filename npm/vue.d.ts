@@ -7,9 +7,11 @@ import type {
 
 /** One entry of `messages`: what went out or came in, newest first. */
 export interface ResilientWebSocketMessage {
+  /** `'in'`: received; `'out'`: sent. */
   dir: 'in' | 'out';
   /** The text, or `[binary N B]` for binary data. */
   data: string;
+  /** When it was sent or received. */
   at: Date;
   /** For `out`: the client was not open, so the message waited in its queue. */
   queued?: boolean;
@@ -26,6 +28,7 @@ export interface UseResilientWebSocketOptions {
   dispose?: boolean;
 }
 
+/** What `useResilientWebSocket` returns: reactive views of one shared client. */
 export interface UseResilientWebSocketReturn {
   /**
    * The client's `state` ('connecting', 'open', 'waiting', …), reactive. During
@@ -61,6 +64,9 @@ export interface UseResilientWebSocketReturn {
  * effect scope ends (unmount; a `<KeepAlive>`-deactivated component keeps it); its
  * listeners are removed then. Server-side rendering (no `window`/`document`, or Vue's SSR
  * context) creates no client: see `client`.
+ * @example
+ * const { state, lastMessage, send } = useResilientWebSocket({ url: 'wss://example.com/socket' }, { dispose: true });
+ * watch(state, (s) => s === 'open' && send('hello'));
  */
 export function useResilientWebSocket(
   urlOrOptions: string | URL | ResilientWebSocketInstanceOptions,

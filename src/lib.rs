@@ -25,7 +25,16 @@ pub mod errors;
 pub mod js;
 
 #[cfg(target_arch = "wasm32")]
-pub use client::{Client, Error, Event, Events, Message, Options, Sender, State};
+pub use client::{Client, Error, Event, Events, ListenerId, Message, Options, Sender, State};
+
+/// The Rust examples of `README.md` and `docs/rust.md`, compiled as doctests for
+/// `wasm32-unknown-unknown` (`cargo test --doc --target wasm32-unknown-unknown -- --skip
+/// engine::`, a layer of `scripts/test`): an example there that does not compile is a
+/// failing test.
+#[cfg(all(doctest, target_arch = "wasm32"))]
+#[doc = include_str!("../README.md")]
+#[doc = include_str!("../docs/rust.md")]
+pub struct DocsExamples;
 
 /// The allocator: lol_alloc's free list (first fit, sorted by address, neighbours coalesced
 /// on free: it does not leak) instead of the default dlmalloc (talc before it: 1.8 KB gzip

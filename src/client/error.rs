@@ -6,6 +6,16 @@ use wasm_bindgen::{JsCast, JsValue};
 /// the same name (what the JS class throws for the same input, with the same message);
 /// [`Error::Json`] is a serde failure of [`crate::Client::send_json`] or
 /// [`crate::Message::json`].
+///
+/// ```no_run
+/// use resilient_ws::{Client, Error, Options};
+///
+/// match Client::connect("ftp://example.com/", Options::new()) {
+///     Err(Error::Syntax(message)) => { let _ = message; } // the JS SyntaxError's message
+///     Err(other) => { let _ = other; }
+///     Ok(_) => unreachable!(),
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
     /// `TypeError`: a value of the wrong type.
@@ -25,6 +35,11 @@ pub enum Error {
 
 impl Error {
     /// The JS error name this error corresponds to (`"Json"` for serde failures).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::Error;
+    /// assert_eq!(Error::Range("…".into()).name(), "RangeError");
+    /// ```
     pub fn name(&self) -> &'static str {
         match self {
             Error::Type(_) => "TypeError",
@@ -37,6 +52,11 @@ impl Error {
     }
 
     /// The message.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::Error;
+    /// assert_eq!(Error::Type("bad".into()).message(), "bad");
+    /// ```
     pub fn message(&self) -> &str {
         match self {
             Error::Type(m)

@@ -10,6 +10,17 @@ use super::Error;
 use crate::engine::Phase;
 
 /// A message, as the server sent it.
+///
+/// ```no_run
+/// # use resilient_ws::Message;
+/// let m: Message = "hello".into(); // text
+/// let b: Message = vec![0u8, 1, 2].into(); // binary
+/// match m {
+///     Message::Text(t) => assert_eq!(t, "hello"),
+///     Message::Binary(_) => unreachable!(),
+/// }
+/// let _ = b;
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     /// A text frame.
@@ -41,6 +52,12 @@ impl Message {
     }
 
     /// The text of a text message.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::Message;
+    /// assert_eq!(Message::Text("hi".into()).as_text(), Some("hi"));
+    /// assert_eq!(Message::Binary(vec![1]).as_text(), None);
+    /// ```
     pub fn as_text(&self) -> Option<&str> {
         match self {
             Message::Text(t) => Some(t),
@@ -49,6 +66,11 @@ impl Message {
     }
 
     /// The message's size in bytes (UTF-8 for text).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::Message;
+    /// assert_eq!(Message::from("héllo").len(), 6); // UTF-8 bytes
+    /// ```
     pub fn len(&self) -> usize {
         match self {
             Message::Text(t) => t.len(),
@@ -57,6 +79,11 @@ impl Message {
     }
 
     /// Whether the message is empty.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::Message;
+    /// assert!(Message::Binary(Vec::new()).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -108,10 +135,38 @@ impl From<Vec<u8>> for Message {
 }
 
 /// The client's state (`statechange` events): what the JS `state` property names.
+///
+/// ```no_run
+/// # use resilient_ws::State;
+/// assert_eq!(State::Waiting.name(), "waiting"); // as JS's `state`
+/// assert_eq!(State::Waiting.ready_state(), 3); // CLOSED while a reconnect waits
+/// ```
 pub type State = Phase;
 
 /// Everything a client reports, typed. The same events, in the same order, as the JS
 /// class's listeners see (`open`, `message`, `close`, `reconnecting`, …).
+///
+/// ```no_run
+/// # use futures::StreamExt;
+/// # use resilient_ws::{Client, Options};
+/// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+/// use resilient_ws::Event;
+///
+/// let mut events = client.events();
+/// wasm_bindgen_futures::spawn_local(async move {
+///     while let Some(ev) = events.next().await {
+///         match ev {
+///             Event::Open => {}
+///             Event::Message(m) => { let _ = m; }
+///             Event::Close { code, reason, was_clean } => { let _ = (code, reason, was_clean); }
+///             Event::Reconnecting { attempt, delay } => { let _ = (attempt, delay); }
+///             Event::StateChange { from, to } => { let _ = (from, to); }
+///             _ => {}
+///         }
+///     }
+/// });
+/// # Ok::<(), resilient_ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// A socket opened (the first and every reconnected one).

@@ -50,11 +50,29 @@ pub use stream::{Events, Sender};
 
 /// Identifies a callback added with [`Client::on`] or [`Client::on_event`], for
 /// [`Client::off`].
+///
+/// ```no_run
+/// # use resilient_ws::{Client, Options};
+/// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+/// let id: resilient_ws::ListenerId = client.on_event(|_, _| {});
+/// client.off(id);
+/// # Ok::<(), resilient_ws::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ListenerId(crate::browser::ListenerId);
 
 /// A resilient WebSocket client. Cloning shares it; dropping the last owning handle closes
 /// it (see the module docs).
+///
+/// ```no_run
+/// # use resilient_ws::{Client, Options};
+/// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+/// let same = client.clone(); // shares the client; both handles own it
+/// assert!(same.same_client(&client));
+/// drop(client);
+/// drop(same); // the last owning handle: the client closes (1000) and is freed
+/// # Ok::<(), resilient_ws::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Client {
     shell: Shell,
@@ -129,6 +147,14 @@ impl Client {
 
     /// Validates the URL and options as the JS constructor does (same errors, same
     /// messages) and starts connecting. The handle and its clones own the client.
+    ///
+    /// ```no_run
+    /// use resilient_ws::{Client, Options};
+    ///
+    /// let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// assert!(client.is_owner()); // dropping the last owning handle closes it
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn connect(url: &str, options: Options) -> Result<Client, Error> {
         let shell = Self::open(url, &options)?;
         let owner = Some(Rc::new(Owner(shell.clone())));
@@ -138,6 +164,15 @@ impl Client {
     /// The registry: one client per key (the resolved URL, or [`Options::key`]) for the
     /// whole page, shared with JS's `ResilientWebSocket.getInstance` (a client registered
     /// by either is found by the other). `options` apply only when the client is created.
+    ///
+    /// ```no_run
+    /// use resilient_ws::{Client, Options};
+    ///
+    /// let a = Client::get_instance("wss://example.com/socket", Options::new())?;
+    /// let b = Client::get_instance("wss://example.com/socket", Options::new())?;
+    /// assert!(a.same_client(&b)); // one client per key, JS's getInstance included
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn get_instance(url: &str, options: Options) -> Result<Client, Error> {
         let key = match &options.key {
             Some(k) => k.clone(),
@@ -154,6 +189,13 @@ impl Client {
 
     /// Closes and forgets the registry's client for `key` (a URL or a custom key).
     /// Returns whether there was one.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// let _ = Client::get_instance("wss://example.com/socket", Options::new())?;
+    /// assert!(Client::dispose_instance("wss://example.com/socket")); // closed and forgotten
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn dispose_instance(key: &str) -> bool {
         let resolved = crate::validate::resolve_url(&JsValue::from_str(key)).ok();
         registry::dispose(key, resolved.as_deref(), None)
@@ -166,6 +208,20 @@ impl Client {
 
     /// Calls `f` with every typed [`Event`], in order, with a non-owning `&Client` (call
     /// the client from the callback through it, not through a captured clone).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// use resilient_ws::Event;
+    ///
+    /// let id = client.on_event(|client, ev| {
+    ///     if let Event::Open = ev {
+    ///         let _ = client.send("hello"); // the &Client given, not a captured clone
+    ///     }
+    /// });
+    /// client.off(id);
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn on_event(&self, mut f: impl FnMut(&Client, &Event) + 'static) -> ListenerId {
         let weak = Rc::downgrade(&self.shell.0);
         ListenerId(
@@ -181,6 +237,17 @@ impl Client {
     /// The escape hatch: calls `f` with the browser's own event for one event type
     /// (`"message"` gives the socket's `MessageEvent`, data not copied; custom events such
     /// as `"reconnecting"` carry their fields on the event).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let id = client.on("message", |_client, e| {
+    ///     // the browser's own MessageEvent, data not copied
+    ///     let _ = e.type_();
+    /// });
+    /// client.off(id);
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn on(
         &self,
         event: &str,
@@ -195,6 +262,14 @@ impl Client {
     }
 
     /// Removes a callback.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let id = client.on_event(|_, _| {});
+    /// client.off(id); // the callback will not run again
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn off(&self, id: ListenerId) {
         self.shell.remove_rust_listener(id.0);
     }
@@ -203,6 +278,20 @@ impl Client {
     /// dotted path such as `"extend.code"`) equals `value`, deserialised as `T` (a message
     /// that does not deserialise is skipped). The seeds' pattern of routing by an `event`
     /// field, typed.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// #[derive(serde::Deserialize)]
+    /// struct Connect {
+    ///     user: String,
+    /// }
+    /// // {"event": "CONNECT", "user": "ana"} -> Connect { user: "ana" }
+    /// client.route("event", "CONNECT", |_client, v: Connect| {
+    ///     let _ = v.user;
+    /// });
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn route<T: DeserializeOwned + 'static>(
         &self,
         path: &str,
@@ -237,17 +326,50 @@ impl Client {
     }
 
     /// Every event from now on, as a `Stream` (see [`Events`]: bounded, 256 events).
+    ///
+    /// ```no_run
+    /// # use futures::StreamExt;
+    /// # use resilient_ws::{Client, Options, Event};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let mut events = client.events();
+    /// wasm_bindgen_futures::spawn_local(async move {
+    ///     while let Some(ev) = events.next().await {
+    ///         if let Event::HeartbeatTimeout = ev { /* the link was dead */ }
+    ///     }
+    /// });
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn events(&self) -> Events {
         Events::new(&self.shell, stream::DEFAULT_CAPACITY, None)
     }
 
     /// Like [`Client::events`], keeping at most `capacity` unread events (the oldest are
     /// dropped beyond that, and counted by [`Events::dropped`]).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let events = client.events_with_capacity(16); // keep at most 16 unread events
+    /// assert_eq!(events.dropped(), 0);
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn events_with_capacity(&self, capacity: usize) -> Events {
         Events::new(&self.shell, capacity.max(1), None)
     }
 
     /// A `Sink<Message>` for this client (an owning handle: see [`Sender`]).
+    ///
+    /// ```no_run
+    /// # use futures::SinkExt;
+    /// # use resilient_ws::{Client, Message, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let mut tx = client.sender();
+    /// wasm_bindgen_futures::spawn_local(async move {
+    ///     // waits while the send queue is full
+    ///     let _ = tx.send(Message::Text("hello".into())).await;
+    /// });
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn sender(&self) -> Sender {
         Sender::new(self.clone())
     }
@@ -257,6 +379,21 @@ impl Client {
     /// [`Sender`] (`SinkExt::close`) closes the client, after which the [`Events`] stream
     /// ends. An owning handle's halves own the client; a non-owning handle's (from
     /// [`Client::get_instance`] or a callback) do not.
+    ///
+    /// ```no_run
+    /// # use futures::{SinkExt, StreamExt};
+    /// # use resilient_ws::{Client, Event, Message, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let (mut tx, mut events) = client.split();
+    /// wasm_bindgen_futures::spawn_local(async move {
+    ///     while let Some(ev) = events.next().await {
+    ///         if let Event::Open = ev {
+    ///             let _ = tx.send(Message::Text("hello".into())).await;
+    ///         }
+    ///     }
+    /// });
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn split(self) -> (Sender, Events) {
         let owner = self.owner.is_some().then(|| self.clone());
         let events = Events::new(&self.shell, stream::DEFAULT_CAPACITY, owner);
@@ -266,12 +403,31 @@ impl Client {
     /// A shared client ([`Options::shared`]): `Some(true)` while this tab owns the socket,
     /// `Some(false)` while it follows another tab's; `None` for a client alone with its
     /// socket (not shared, or where the platform cannot share).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// let client = Client::connect("wss://example.com/socket", Options::new().shared(true))?;
+    /// match client.is_leader() {
+    ///     Some(true) => { /* this tab owns the socket */ }
+    ///     Some(false) => { /* another tab does */ }
+    ///     None => { /* not shared */ }
+    /// }
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn is_leader(&self) -> Option<bool> {
         self.shell.shared_role()
     }
 
     /// Sends a message: at once while open, queued in order while connecting or waiting to
     /// reconnect (bounded by the options); discarded after [`Client::close`], as natively.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// client.send("hello")?; // &str and String: text
+    /// client.send(vec![1u8, 2, 3])?; // Vec<u8>: binary
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn send(&self, message: impl Into<Message>) -> Result<(), Error> {
         let m = message.into();
         let n = m.len();
@@ -281,6 +437,17 @@ impl Client {
     }
 
     /// Sends `value` as JSON text (`serde` + `serde-wasm-bindgen`, then `JSON.stringify`).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// #[derive(serde::Serialize)]
+    /// struct Hello {
+    ///     request: &'static str,
+    /// }
+    /// client.send_json(&Hello { request: "hello" })?; // sends {"request":"hello"}
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn send_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), Error> {
         let v = serde_wasm_bindgen::to_value(value).map_err(|e| Error::Json(e.to_string()))?;
         let text = js_sys::JSON::stringify(&v)
@@ -291,6 +458,14 @@ impl Client {
 
     /// Sends any JS value a `WebSocket` accepts (a string, `ArrayBuffer`, view or `Blob`)
     /// without copying it; `bytes` is its size for the queue's byte bound.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let data = js_sys::Uint8Array::from(&[1u8, 2, 3][..]);
+    /// client.send_js(&data, 3)?; // sent as is, 3 bytes for the queue's bound
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn send_js(&self, data: &JsValue, bytes: usize) -> Result<(), Error> {
         self.shell
             .send(data, true, || bytes)
@@ -298,6 +473,14 @@ impl Client {
     }
 
     /// Closes for good (no reconnect), with the native validation of code and reason.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// client.close(Some(1000), "bye")?; // no reconnect
+    /// assert!(client.close(Some(1234), "").is_err()); // InvalidAccess, as natively
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn close(&self, code: Option<u16>, reason: &str) -> Result<(), Error> {
         let code = crate::validate::close_code(code.map(f64::from))?;
         crate::validate::close_reason(reason)?;
@@ -307,41 +490,103 @@ impl Client {
 
     /// Reconnects now (a no-op while a reconnect is scheduled or a socket is connecting:
     /// `lockReconnect`); reopens after [`Client::close`].
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// client.close(None, "")?;
+    /// client.reconnect(); // opens again
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn reconnect(&self) {
         self.shell.reconnect();
     }
 
     /// The native `readyState` (0 connecting … 3 closed).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// if client.ready_state() == 1 { /* OPEN */ }
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn ready_state(&self) -> u16 {
         self.shell.ready_state()
     }
 
     /// The client's state (finer than `readyState`: `Waiting` is "closed, reconnecting").
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// use resilient_ws::State;
+    ///
+    /// if client.state() == State::Waiting { /* closed; a reconnect is scheduled */ }
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn state(&self) -> State {
         self.shell.phase()
     }
 
     /// The resolved URL.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// assert_eq!(client.url(), "wss://example.com/socket");
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn url(&self) -> String {
         self.shell.url()
     }
 
     /// The subprotocol the server selected.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let chosen = client.protocol(); // "" until open, or when none was chosen
+    /// let _ = chosen;
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn protocol(&self) -> String {
         self.shell.protocol()
     }
 
     /// Bytes sent but not yet transmitted (as the native `bufferedAmount`).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let pending = client.buffered_amount();
+    /// let _ = pending;
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn buffered_amount(&self) -> f64 {
         self.shell.buffered_amount()
     }
 
     /// Whether two handles share one client.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let other = client.clone();
+    /// assert!(client.same_client(&other));
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn same_client(&self, other: &Client) -> bool {
         Rc::ptr_eq(&self.shell.0, &other.shell.0)
     }
 
     /// Whether this handle owns the client (see the module docs).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// assert!(client.is_owner()); // from connect: owns the client
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn is_owner(&self) -> bool {
         self.owner.is_some()
     }

@@ -57,47 +57,97 @@ fn ms(d: Duration) -> u64 {
 
 impl Options {
     /// The seed's defaults.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new(); // 30 s / 5 s / 15 s
+    /// assert_eq!(options, Options::default());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Ping this often while open (`Duration::ZERO`: no heartbeat). Default 30 s.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().ping_interval(Duration::from_secs(20));
+    /// let no_heartbeat = Options::new().ping_interval(Duration::ZERO);
+    /// ```
     pub fn ping_interval(mut self, d: Duration) -> Self {
         self.config.ping_interval = ms(d);
         self
     }
 
     /// After a ping, wait this long for any message (or the pong). Default 5 s.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().pong_timeout(Duration::from_secs(3));
+    /// ```
     pub fn pong_timeout(mut self, d: Duration) -> Self {
         self.config.pong_timeout = ms(d);
         self
     }
 
     /// What a ping sends. Default `{"request":"ping"}`.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().ping_message("ping");
+    /// ```
     pub fn ping_message(mut self, m: impl Into<String>) -> Self {
         self.ping_message = m.into();
         self
     }
 
     /// Only a message equal to this counts as the pong (default: every message does).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().ping_message("ping").pong_message("pong");
+    /// ```
     pub fn pong_message(mut self, m: impl Into<String>) -> Self {
         self.pong_message = Some(m.into());
         self
     }
 
     /// Keep pongs (matched by [`Options::pong_message`]) away from listeners and streams.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().pong_message("pong").hide_pongs(true);
+    /// ```
     pub fn hide_pongs(mut self, hide: bool) -> Self {
         self.hide_pongs = hide;
         self
     }
 
     /// Reconnect after a close the user did not ask for. Default true.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().reconnect(false); // behaves like a plain socket on close
+    /// ```
     pub fn reconnect(mut self, on: bool) -> Self {
         self.config.reconnect = on;
         self
     }
 
     /// Delay before a reconnect. Default 15 s.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().reconnect_delay(Duration::from_secs(2));
+    /// ```
     pub fn reconnect_delay(mut self, d: Duration) -> Self {
         self.config.reconnect_delay = ms(d);
         self
@@ -105,6 +155,15 @@ impl Options {
 
     /// Exponential backoff: the delay is multiplied by `factor` per failed attempt, up to
     /// `max`. Default: constant (factor 1).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// // 2 s, 4 s, 8 s, … up to 60 s
+    /// let options = Options::new()
+    ///     .reconnect_delay(Duration::from_secs(2))
+    ///     .backoff(2.0, Duration::from_secs(60));
+    /// ```
     pub fn backoff(mut self, factor: f64, max: Duration) -> Self {
         self.config.backoff_factor = factor;
         self.config.max_reconnect_delay = ms(max);
@@ -112,12 +171,24 @@ impl Options {
     }
 
     /// Full jitter: each delay is uniform in `[0, delay]`.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().backoff(2.0, Duration::from_secs(60)).jitter(true);
+    /// ```
     pub fn jitter(mut self, on: bool) -> Self {
         self.config.jitter = on;
         self
     }
 
     /// Give up after this many consecutive failed attempts (`None`: never, the default).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().max_retries(Some(5)); // then Event::ReconnectFailed
+    /// ```
     pub fn max_retries(mut self, n: Option<u32>) -> Self {
         self.config.max_retries = n;
         self
@@ -125,6 +196,12 @@ impl Options {
 
     /// A socket still connecting after this long counts as a failed attempt (zero: never,
     /// the default).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().connect_timeout(Duration::from_secs(10));
+    /// ```
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.config.connect_timeout = ms(d);
         self
@@ -132,6 +209,12 @@ impl Options {
 
     /// After [`crate::Client::close`], give up on a peer that does not answer the closing
     /// handshake after this long (default 5 s; zero: wait for the browser).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().close_timeout(Duration::from_secs(2));
+    /// ```
     pub fn close_timeout(mut self, d: Duration) -> Self {
         self.config.close_timeout = Some(ms(d));
         self
@@ -139,12 +222,24 @@ impl Options {
 
     /// Messages kept while not open (default 1000; 0: sending while connecting fails, as
     /// natively).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().max_queued(100);
+    /// ```
     pub fn max_queued(mut self, n: usize) -> Self {
         self.config.max_queued = Some(n);
         self
     }
 
     /// Bytes kept while not open (default 1 MiB).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().max_queued_bytes(64 * 1024);
+    /// ```
     pub fn max_queued_bytes(mut self, n: usize) -> Self {
         self.config.max_queued_bytes = n;
         self
@@ -152,6 +247,14 @@ impl Options {
 
     /// What happens when the queue is full (default: drop the oldest, reported by
     /// [`crate::Event::QueueOverflow`]).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// use resilient_ws::engine::OverflowPolicy;
+    ///
+    /// let options = Options::new().overflow(OverflowPolicy::Error); // a full queue: Error::Range
+    /// ```
     pub fn overflow(mut self, p: OverflowPolicy) -> Self {
         self.config.overflow = p;
         self
@@ -159,12 +262,24 @@ impl Options {
 
     /// Close while the page is in the back/forward cache, reconnect at once when it is
     /// restored (default true).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().bfcache(false); // leave the socket to the browser
+    /// ```
     pub fn bfcache(mut self, on: bool) -> Self {
         self.config.bfcache = on;
         self
     }
 
     /// Subprotocols to offer.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().protocols(["chat", "chat.v2"]);
+    /// ```
     pub fn protocols<I, S>(mut self, protocols: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -176,6 +291,12 @@ impl Options {
 
     /// The registry key for [`crate::Client::get_instance`] (default: the resolved URL),
     /// and the key shared clients meet by (default: the URL and the subprotocols).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().key("chat"); // Client::get_instance(url, options) meets by "chat"
+    /// ```
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
         self
@@ -185,12 +306,25 @@ impl Options {
     /// false): the tabs elect a leader (Web Locks) that owns the socket and relays it to
     /// the others (`BroadcastChannel`). Where the platform cannot share, the client owns
     /// its socket and one console warning says why.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().shared(true); // one socket for all tabs
+    /// ```
     pub fn shared(mut self, on: bool) -> Self {
         self.shared = on;
         self
     }
 
     /// The engine configuration these options describe.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().reconnect_delay(Duration::from_secs(2));
+    /// assert_eq!(options.config().reconnect_delay, 2000);
+    /// ```
     pub fn config(&self) -> &Config {
         &self.config
     }

@@ -71,6 +71,19 @@ impl Drop for Detach {
 /// [`Client::split`] returns, which owns the client as the [`Sender`] does. Once it has
 /// ended it stays ended: a client reopened later (`reconnect()`) does not revive it (take
 /// a new stream for that). Use it from `wasm_bindgen_futures::spawn_local`.
+///
+/// ```no_run
+/// # use futures::StreamExt;
+/// # use resilient_ws::{Client, Options};
+/// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+/// let mut events = client.events();
+/// wasm_bindgen_futures::spawn_local(async move {
+///     while let Some(ev) = events.next().await {
+///         let _ = ev; // ends once the client is closed for good, or dropped
+///     }
+/// });
+/// # Ok::<(), resilient_ws::Error>(())
+/// ```
 pub struct Events {
     buf: Rc<RefCell<Buf>>,
     _detach: Detach,
@@ -128,6 +141,16 @@ impl Events {
     }
 
     /// How many unread events were dropped because the buffer was full.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// let events = client.events_with_capacity(8);
+    /// // … later: how many events were lost because nobody read them
+    /// let lost = events.dropped();
+    /// let _ = lost;
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn dropped(&self) -> u64 {
         self.buf.borrow().dropped
     }
@@ -164,6 +187,19 @@ impl Drop for Events {
 /// [`Error::InvalidState`]. `poll_flush` waits until nothing is queued; `poll_close`
 /// closes the client (1000) and waits for it to be closed — after `split()` too. The
 /// sender owns the client (it stays alive while the sender exists).
+///
+/// ```no_run
+/// # use futures::SinkExt;
+/// # use resilient_ws::Message;
+/// # use resilient_ws::{Client, Options};
+/// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+/// let mut tx = client.sender();
+/// wasm_bindgen_futures::spawn_local(async move {
+///     let _ = tx.send(Message::Text("hello".into())).await; // waits for room in the queue
+///     let _ = tx.close().await; // closes the client (1000)
+/// });
+/// # Ok::<(), resilient_ws::Error>(())
+/// ```
 pub struct Sender {
     client: Client,
     waker: Rc<RefCell<Option<Waker>>>,
@@ -191,6 +227,13 @@ impl Sender {
     }
 
     /// The client this sender sends on.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// let tx = Client::connect("wss://example.com/socket", Options::new())?.sender();
+    /// let _ = tx.client().ready_state();
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
     pub fn client(&self) -> &Client {
         &self.client
     }

@@ -53,6 +53,14 @@ impl OverflowPolicy {
 }
 
 /// Engine behaviour. All durations are milliseconds.
+///
+/// ```
+/// use resilient_ws::engine::Config;
+///
+/// let cfg = Config { ping_interval: 20_000, ..Config::default() };
+/// assert!(cfg.validate().is_ok());
+/// assert_eq!(Config::default().reconnect_delay, 15_000);
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Config {
@@ -192,6 +200,14 @@ impl Config {
     }
 
     /// Checks every field; the message names the option and the allowed range.
+    ///
+    /// ```
+    /// use resilient_ws::engine::{Config, ErrorKind};
+    ///
+    /// let bad = Config { backoff_factor: 0.5, ..Config::default() };
+    /// let e = bad.validate().unwrap_err();
+    /// assert_eq!(e.kind, ErrorKind::Range); // RangeError, naming the option
+    /// ```
     pub fn validate(&self) -> Result<(), Error> {
         let delay = |name: &str, v: u64, min: u64| {
             if v < min || v > MAX_DELAY_MS {

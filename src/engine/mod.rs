@@ -43,6 +43,13 @@ pub const CLOSE_ABNORMAL: u16 = 1006;
 pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
 
 /// Where the client stands. Drives `readyState` and the `statechange` event.
+///
+/// ```
+/// use resilient_ws::engine::Phase;
+///
+/// assert_eq!(Phase::Waiting.ready_state(), 3); // CLOSED while a reconnect waits
+/// assert_eq!(Phase::from_name("open"), Some(Phase::Open));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
     /// Created; `connect` not called yet.
@@ -99,6 +106,20 @@ impl Phase {
 }
 
 /// Something the application hears about.
+///
+/// ```
+/// # use resilient_ws::engine::{Config, Engine, Io, Phase, SocketId};
+/// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+/// # engine.connect(0);
+/// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+/// # engine.handle_created(id);
+/// use resilient_ws::engine::Event;
+///
+/// assert_eq!(engine.poll_event(), Some(Event::StateChange { from: Phase::Idle, to: Phase::Connecting }));
+/// engine.handle_open(0, id);
+/// assert_eq!(engine.poll_event(), Some(Event::StateChange { from: Phase::Connecting, to: Phase::Open }));
+/// assert_eq!(engine.poll_event(), Some(Event::Open));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event<P> {
     /// The phase changed.
@@ -150,6 +171,22 @@ pub enum Event<P> {
 /// I/O the shell must perform, in order, before any application event of the same
 /// transition is delivered (quinn-proto's `poll_transmit` / `poll_timeout`, as opposed to
 /// its `poll` for application events).
+///
+/// ```
+/// # use resilient_ws::engine::{Config, Engine, Io, Phase, SocketId};
+/// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+/// # engine.connect(0);
+/// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+/// # engine.handle_created(id);
+/// # engine.handle_open(0, id);
+/// # while engine.poll_io().is_some() {}
+/// # while engine.poll_event().is_some() {}
+/// engine.close(1_000, Some(1000), "bye");
+/// assert_eq!(
+///     engine.poll_io(),
+///     Some(Io::CloseSocket { socket: id, code: Some(1000), reason: "bye".into() })
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum Io {
     /// Create a new socket with this id. The shell answers with
@@ -181,6 +218,21 @@ pub enum Io {
 }
 
 /// What `send` decided.
+///
+/// ```
+/// # use resilient_ws::engine::{Config, Engine, Io, Phase, SocketId};
+/// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+/// # engine.connect(0);
+/// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+/// # engine.handle_created(id);
+/// use resilient_ws::engine::SendOutcome;
+///
+/// // Connecting: queued until open, then handed back by take_backlog.
+/// assert_eq!(engine.send("hi".to_string(), 2, true), Ok(SendOutcome::Queued));
+/// engine.handle_open(0, id);
+/// assert_eq!(engine.take_backlog(), vec!["hi".to_string()]);
+/// assert_eq!(engine.send("now".to_string(), 3, true), Ok(SendOutcome::SendNow("now".to_string())));
+/// ```
 #[derive(Debug, PartialEq)]
 pub enum SendOutcome<P> {
     /// Open: send it on the socket now.
@@ -214,6 +266,34 @@ impl Heartbeat {
 }
 
 /// The state machine. `P` is the shell's message type (a `JsValue` in the browser).
+///
+/// ```
+/// use resilient_ws::engine::{Config, Engine, Event, Io, Phase, CLOSE_HEARTBEAT_TIMEOUT};
+///
+/// // The defaults, on a simulated clock: ping at 30 000, drop at 35 000, reopen at 50 000.
+/// let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+/// engine.connect(0);
+/// let Some(Io::OpenSocket(first)) = engine.poll_io() else { panic!("no socket") };
+/// engine.handle_created(first); // the shell made the socket
+/// engine.handle_open(0, first); // its open event
+/// assert_eq!(engine.phase(), Phase::Open);
+///
+/// assert_eq!(engine.poll_timeout(), Some(30_000));
+/// engine.handle_timeout(30_000);
+/// assert_eq!(engine.poll_io(), Some(Io::SendPing));
+///
+/// assert_eq!(engine.poll_timeout(), Some(35_000)); // nothing answered
+/// engine.handle_timeout(35_000);
+/// assert!(matches!(engine.poll_io(), Some(Io::DropSocket { code: CLOSE_HEARTBEAT_TIMEOUT, .. })));
+/// let events: Vec<Event<String>> = std::iter::from_fn(|| engine.poll_event()).collect();
+/// assert!(events.contains(&Event::HeartbeatTimeout));
+/// assert!(events.contains(&Event::Reconnecting { attempt: 1, delay: 15_000 }));
+///
+/// assert_eq!(engine.poll_timeout(), Some(50_000));
+/// engine.handle_timeout(50_000);
+/// assert!(matches!(engine.poll_io(), Some(Io::OpenSocket(_))));
+/// assert_eq!(engine.phase(), Phase::Connecting);
+/// ```
 #[derive(Debug)]
 pub struct Engine<P> {
     cfg: Config,
@@ -258,6 +338,13 @@ fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
 
 impl<P> Engine<P> {
     /// A new engine. `seed` feeds the jitter's random source (any value; 0 is remapped).
+    ///
+    /// ```
+    /// use resilient_ws::engine::{Config, Engine, Phase};
+    ///
+    /// let engine: Engine<Vec<u8>> = Engine::new(Config { reconnect_delay: 2_000, ..Config::default() }, 42);
+    /// assert_eq!(engine.phase(), Phase::Idle);
+    /// ```
     pub fn new(cfg: Config, seed: u64) -> Self {
         let queue = Queue::new(cfg.max_queued_len(), cfg.max_queued_bytes, cfg.overflow);
         Self {
@@ -366,11 +453,39 @@ impl<P> Engine<P> {
 
     /// The next I/O item for the shell. Drain these (and re-arm the timer from
     /// [`Engine::poll_timeout`]) before delivering events with [`Engine::poll_event`].
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// # engine.handle_open(0, id);
+    /// engine.reconnect(10); // on an open socket: replace it now
+    /// while let Some(io) = engine.poll_io() {
+    ///     match io {
+    ///         Io::OpenSocket(_) | Io::DropSocket { .. } => {} // the shell makes or drops sockets
+    ///         Io::CloseSocket { .. } | Io::SendPing => {}
+    ///     }
+    /// }
+    /// ```
     pub fn poll_io(&mut self) -> Option<Io> {
         self.io.pop_front()
     }
 
     /// The next application event, once every I/O item has been applied.
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// engine.handle_open(0, id);
+    /// while let Some(ev) = engine.poll_event() {
+    ///     if let Event::Open = ev { /* deliver to the application */ }
+    /// }
+    /// ```
     pub fn poll_event(&mut self) -> Option<Event<P>> {
         self.events.pop_front()
     }
@@ -381,6 +496,18 @@ impl<P> Engine<P> {
     }
 
     /// The one deadline the shell must arm a timer for.
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// # engine.handle_open(0, id);
+    /// # while engine.poll_io().is_some() {}
+    /// # while engine.poll_event().is_some() {}
+    /// assert_eq!(engine.poll_timeout(), Some(30_000)); // the first ping
+    /// ```
     pub fn poll_timeout(&self) -> Option<Millis> {
         match self.phase {
             Phase::Connecting => earliest(self.connect_deadline, self.error_deadline),
@@ -453,6 +580,13 @@ impl<P> Engine<P> {
     }
 
     /// Starts the first connection (the constructor calls this).
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Io, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// engine.connect(0);
+    /// assert_eq!(engine.poll_io(), Some(Io::OpenSocket(SocketId(1))));
+    /// ```
     pub fn connect(&mut self, now: Millis) {
         if self.phase == Phase::Idle {
             self.open_socket(now);
@@ -460,6 +594,16 @@ impl<P> Engine<P> {
     }
 
     /// The socket opened.
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// engine.handle_open(5, id);
+    /// assert_eq!(engine.phase(), Phase::Open);
+    /// ```
     pub fn handle_open(&mut self, now: Millis, socket: SocketId) {
         if !self.is_current(socket) || self.phase != Phase::Connecting {
             return;
@@ -486,6 +630,21 @@ impl<P> Engine<P> {
     /// A message arrived. `is_pong` says whether it counts as a pong (by default every
     /// message does). Returns whether the shell should deliver it to the application
     /// (false for superseded sockets; hiding pongs is the shell's choice).
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// # engine.handle_open(0, id);
+    /// # while engine.poll_io().is_some() {}
+    /// # while engine.poll_event().is_some() {}
+    /// engine.handle_timeout(30_000); // ping
+    /// assert!(engine.pong_deadline().is_some());
+    /// assert!(engine.handle_message(30_010, id, true)); // any message is the pong by default
+    /// assert!(engine.pong_deadline().is_none());
+    /// ```
     pub fn handle_message(&mut self, now: Millis, socket: SocketId, is_pong: bool) -> bool {
         if !self.is_current(socket) {
             return false;
@@ -512,6 +671,20 @@ impl<P> Engine<P> {
     }
 
     /// The socket closed. `should_reconnect` is the user's verdict (`None`: default policy).
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// # engine.handle_open(0, id);
+    /// # while engine.poll_io().is_some() {}
+    /// # while engine.poll_event().is_some() {}
+    /// engine.handle_close(1_000, id, 1006, "", false, None);
+    /// assert_eq!(engine.phase(), Phase::Waiting);
+    /// assert_eq!(engine.reconnect_at(), Some(16_000)); // reconnectDelay later
+    /// ```
     pub fn handle_close(
         &mut self,
         now: Millis,
@@ -603,6 +776,19 @@ impl<P> Engine<P> {
     /// The timer fired (or the shell checks deadlines). Deadlines are compared with `now`,
     /// not trusted: a verdict of death from a timer that fired very late (frozen page) is
     /// re-armed once instead of believed.
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// # engine.handle_open(0, id);
+    /// # while engine.poll_io().is_some() {}
+    /// # while engine.poll_event().is_some() {}
+    /// engine.handle_timeout(30_000);
+    /// assert_eq!(engine.poll_io(), Some(Io::SendPing));
+    /// ```
     pub fn handle_timeout(&mut self, now: Millis) {
         if let Some(d) = self.error_deadline {
             if now >= d && matches!(self.phase, Phase::Connecting | Phase::Open) {
@@ -740,6 +926,20 @@ impl<P> Engine<P> {
     }
 
     /// The user's `close(code, reason)`: no reconnect, heartbeat stopped, timers cancelled.
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// # engine.handle_open(0, id);
+    /// # while engine.poll_io().is_some() {}
+    /// # while engine.poll_event().is_some() {}
+    /// engine.close(1_000, None, "");
+    /// assert_eq!(engine.phase(), Phase::Closing);
+    /// assert!(engine.user_close());
+    /// ```
     pub fn close(&mut self, now: Millis, code: Option<u16>, reason: &str) {
         self.user_close = true;
         self.cached = false;
@@ -783,6 +983,22 @@ impl<P> Engine<P> {
     /// The user's `reconnect()` / `open()`. A no-op while `lockReconnect` holds; from an
     /// open socket it replaces the socket at once; after a close it clears `userClose` and
     /// connects at once.
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// # engine.handle_open(0, id);
+    /// # while engine.poll_io().is_some() {}
+    /// # while engine.poll_event().is_some() {}
+    /// engine.close(1_000, None, "");
+    /// engine.handle_close(1_010, id, 1005, "", true, None);
+    /// assert_eq!(engine.phase(), Phase::Closed);
+    /// engine.reconnect(2_000); // reopens at once after close()
+    /// assert_eq!(engine.phase(), Phase::Connecting);
+    /// ```
     pub fn reconnect(&mut self, now: Millis) {
         if std::mem::replace(&mut self.cached, false) && self.phase == Phase::Waiting {
             // Asked for explicitly while held for the cache: connect now.
@@ -807,6 +1023,19 @@ impl<P> Engine<P> {
 
     /// The browser went online or offline. Offline: no pings, reconnects held.
     /// Online: a held or scheduled reconnect happens now; an open link is checked now.
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// # engine.handle_open(0, id);
+    /// # while engine.poll_io().is_some() {}
+    /// # while engine.poll_event().is_some() {}
+    /// engine.set_online(1_000, false);
+    /// assert_eq!(engine.next_ping_at(), None); // offline: no pings
+    /// ```
     pub fn set_online(&mut self, now: Millis, online: bool) {
         if self.online == online {
             return;
@@ -866,6 +1095,19 @@ impl<P> Engine<P> {
     /// the socket is closed cleanly ([`CLOSE_PAGE_CACHED`]) and reported closed, timers stop, the queue and
     /// `userClose` are kept, and reconnecting is held until [`Engine::restore`]. No-op
     /// with `bfcache: false`, after the user's `close()`, or when closed anyway.
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// # engine.handle_open(0, id);
+    /// # while engine.poll_io().is_some() {}
+    /// # while engine.poll_event().is_some() {}
+    /// engine.enter_cache(1_000); // pagehide, persisted
+    /// assert!(engine.cached());
+    /// ```
     pub fn enter_cache(&mut self, now: Millis) {
         if !self.cfg.bfcache || self.user_close || self.cached {
             return;
@@ -920,6 +1162,20 @@ impl<P> Engine<P> {
 
     /// The user's `send`. `bytes` is the message size (for the byte bound and
     /// `bufferedAmount`). `queue: false` asks for "send now or fail".
+    ///
+    /// ```
+    /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
+    /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
+    /// # engine.connect(0);
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # engine.handle_created(id);
+    /// # engine.handle_open(0, id);
+    /// # while engine.poll_io().is_some() {}
+    /// # while engine.poll_event().is_some() {}
+    /// use resilient_ws::engine::SendOutcome;
+    ///
+    /// assert_eq!(engine.send("hi".to_string(), 2, true), Ok(SendOutcome::SendNow("hi".to_string())));
+    /// ```
     pub fn send(&mut self, data: P, bytes: usize, queue: bool) -> Result<SendOutcome<P>, Error> {
         self.send_in(self.phase, data, bytes, queue)
     }

@@ -6,6 +6,14 @@ use super::config::{Error, ErrorKind, OverflowPolicy};
 use crate::text::{message, Part::N, Part::S};
 
 /// Messages waiting for the next open, bounded by count and bytes.
+///
+/// ```
+/// use resilient_ws::engine::{OverflowPolicy, Queue};
+///
+/// let q: Queue<String> = Queue::new(1000, 1 << 20, OverflowPolicy::DropOldest);
+/// assert!(q.enabled());
+/// assert!(q.is_empty());
+/// ```
 #[derive(Debug)]
 pub struct Queue<P> {
     items: VecDeque<(P, usize)>,

@@ -162,9 +162,13 @@ export interface ResilientWebSocket extends EventTarget {
   readonly extensions: string;
   /** `"blob"` (default) or `"arraybuffer"`; kept across reconnects. Invalid values are ignored, as natively. */
   binaryType: BinaryType;
+  /** `readyState` while a socket is connecting: 0. */
   readonly CONNECTING: 0;
+  /** `readyState` while the socket is open: 1. */
   readonly OPEN: 1;
+  /** `readyState` while the closing handshake runs: 2. */
   readonly CLOSING: 2;
+  /** `readyState` when closed (also while a reconnect waits): 3. */
   readonly CLOSED: 3;
   /** Messages waiting in the send queue. */
   readonly queuedAmount: number;
@@ -183,32 +187,63 @@ export interface ResilientWebSocket extends EventTarget {
   readonly userClose: boolean;
   /** Failed attempts since the last open (the current attempt number while waiting). */
   readonly reconnectAttempt: number;
+  /** Called on every `open` (the first socket and each reconnected one). */
   onopen: ((this: ResilientWebSocket, ev: Event) => any) | null;
+  /** Called on every message, with the browser's own `MessageEvent` (`target` is the client). */
   onmessage: ((this: ResilientWebSocket, ev: MessageEvent) => any) | null;
+  /** Called on a socket's `error` (a `close` follows). */
   onerror: ((this: ResilientWebSocket, ev: Event) => any) | null;
+  /** Called on every `close`, including the heartbeat's (code 4000). */
   onclose: ((this: ResilientWebSocket, ev: CloseEvent) => any) | null;
+  /**
+   * As `EventTarget.addEventListener` (`once`, `signal`, listener objects), typed for the
+   * client's events.
+   * @example
+   * ws.addEventListener('reconnecting', (e) => console.log(`attempt ${e.attempt} in ${e.delay} ms`));
+   */
   addEventListener<K extends keyof ResilientWebSocketEventMap>(type: K, listener: (this: ResilientWebSocket, ev: ResilientWebSocketEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void;
+  /** As `EventTarget.addEventListener`, for any event type. */
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  /** As `EventTarget.removeEventListener`, typed for the client's events. */
   removeEventListener<K extends keyof ResilientWebSocketEventMap>(type: K, listener: (this: ResilientWebSocket, ev: ResilientWebSocketEventMap[K]) => any, options?: boolean | EventListenerOptions): void;
+  /** As `EventTarget.removeEventListener`, for any event type. */
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  /** As `EventTarget.dispatchEvent`: runs this client's listeners for `event`. */
   dispatchEvent(event: Event): boolean;
-  /** With `routeBy`: parsed messages whose field equals `route` go to `handler(json, event)`. */
+  /**
+   * With `routeBy`: parsed messages whose field equals `route` go to `handler(json, event)`.
+   * @example
+   * const ws = new ResilientWebSocket(url, [], { routeBy: 'event' });
+   * ws.on('CONNECT', (json) => console.log(json.user)); // {"event":"CONNECT","user":"ana"}
+   */
   on(route: string, handler: (json: any, event: MessageEvent) => void): void;
   /** Removes a route handler. */
   off(route: string, handler: (json: any, event: MessageEvent) => void): void;
 }
 
+/** The client's events and their types, for `addEventListener`. */
 export interface ResilientWebSocketEventMap {
+  /** A socket opened (the first and every reconnected one). */
   open: Event;
+  /** A message arrived (with `json`: `e.json` holds it parsed). */
   message: MessageEvent;
+  /** A socket reported an error; a `close` follows. */
   error: Event;
+  /** A socket closed (4000: the heartbeat dropped it). */
   close: CloseEvent;
+  /** A reconnect is scheduled: attempt number (from 1) and delay in ms. */
   reconnecting: CustomEvent<{ attempt: number; delay: number }> & { attempt: number; delay: number };
+  /** A reconnect succeeded (after its `open`). */
   reconnect: CustomEvent<{ attempt: number }> & { attempt: number };
+  /** No answer to a ping in time: the link is dropped (a `close` 4000 follows). */
   "heartbeat-timeout": CustomEvent<{}>;
+  /** `maxRetries` attempts failed; the client stays closed. */
   "reconnect-failed": CustomEvent<{ attempts: number }> & { attempts: number };
+  /** `state` changed. */
   statechange: CustomEvent<{ from: string; to: string }> & { from: string; to: string };
+  /** With `json`: a string message was not JSON (it still reaches `message` listeners). */
   "parse-error": CustomEvent<{ data: string; error: unknown }> & { data: string; error: unknown };
+  /** A queued message was dropped (queue full, or cleared by `close(…, { clearQueue: true })`). */
   "queue-overflow": CustomEvent<{ data: ResilientWebSocketData }> & { data: ResilientWebSocketData };
 }
 "#;
@@ -277,6 +312,9 @@ impl ResilientWebSocket {
     /// constructor does (throwing `SyntaxError` synchronously) and starts connecting.
     /// `url` may also be a function (returning a string or a Promise of one) called before
     /// every attempt; `protocols` likewise.
+    ///
+    /// @example
+    /// const ws = new ResilientWebSocket('wss://example.com/socket', [], { pingInterval: 20000 });
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "string | URL | (() => string | Promise<string>)")]
@@ -358,22 +396,22 @@ impl ResilientWebSocket {
         }
     }
 
-    /// 0.
+    /// `readyState` while a socket is connecting: 0.
     #[wasm_bindgen(getter = CONNECTING, js_name = CONNECTING)]
     pub fn connecting_static() -> u16 {
         0
     }
-    /// 1.
+    /// `readyState` while the socket is open: 1.
     #[wasm_bindgen(getter = OPEN, js_name = OPEN)]
     pub fn open_static() -> u16 {
         1
     }
-    /// 2.
+    /// `readyState` while the closing handshake runs: 2.
     #[wasm_bindgen(getter = CLOSING, js_name = CLOSING)]
     pub fn closing_static() -> u16 {
         2
     }
-    /// 3.
+    /// `readyState` when closed (also while a reconnect waits): 3.
     #[wasm_bindgen(getter = CLOSED, js_name = CLOSED)]
     pub fn closed_static() -> u16 {
         3
@@ -472,6 +510,9 @@ impl ResilientWebSocket {
 
     /// The registry: the same live client for the same key (default key: the URL).
     /// `getInstance(url)` or `getInstance({ url, protocols?, key?, ...options })`.
+    ///
+    /// @example
+    /// const ws = ResilientWebSocket.getInstance({ url: 'wss://example.com/socket', shared: true });
     #[wasm_bindgen(js_name = getInstance, unchecked_return_type = "ResilientWebSocket")]
     pub fn get_instance(
         #[wasm_bindgen(unchecked_param_type = "string | ResilientWebSocketInstanceOptions")]

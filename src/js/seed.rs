@@ -66,6 +66,14 @@ impl WebsocketClass {
 
 #[wasm_bindgen(typescript_custom_section)]
 const SEED_METHODS: &'static str = r#"
+/**
+ * Seed 001's methods and fields on `websocketClass` (JS, on its prototype).
+ * @example
+ * websocketClass.configure({ url: 'wss://example.com/socket' });
+ * const socket = new websocketClass(this); // this = the Vue component
+ * socket.getWebSocketMsg((ev) => console.log(ev.data));
+ * socket.websocketSendMsg('hello');
+ */
 export interface websocketClass {
     /**
      * Creates the socket (first call) or reconnects it (later calls; a no-op while

@@ -19,6 +19,7 @@ try {
   const tag = new URLSearchParams(location.search).get('tag') ?? '';
 
   // ---- seed 001's users' code from here on ----
+  // docs:begin seed-users-code (docs/migrating-from-websocketClass.md shows this part)
   websocketClass.configure({
     url: `ws://${location.host}/echo${tag ? `?tag=${encodeURIComponent(tag)}` : ''}`,
     pingInterval: 1000,
@@ -57,6 +58,7 @@ try {
   document.querySelector('#send1').onclick = () => socket.websocketSendMsg('hello 1');
   document.querySelector('#send2').onclick = () => socket.webSocketSendMsg('hello 2');
   document.querySelector('#close-socket').onclick = () => socket.closeSocket();
+  // docs:end seed-users-code
   // ---- end of seed 001's users' code ----
 
   window.seed001.thatVue = thatVue;
