@@ -41,6 +41,11 @@ export function toNumber(v) {
   return +v;
 }
 
+// Gecko's own socket refuses an empty URL (SyntaxError); Blink's and WebKit's resolve it
+// against the page, as any relative URL (measured, each against its own socket). The engine
+// is read from the user agent, as in events.js.
+const GECKO = typeof navigator !== 'undefined' && / Gecko\/\d/.test(navigator.userAgent || '');
+
 function pageBase() {
   try {
     const l = globalThis.location;
@@ -57,6 +62,9 @@ function pageBase() {
  */
 export function resolveUrl(url) {
   const original = domString(url, 'the URL');
+  if (original === '' && GECKO) {
+    throw syntaxError("Failed to construct 'ResilientWebSocket': the URL is empty.");
+  }
   const base = pageBase();
   let u;
   try {

@@ -27,6 +27,10 @@ const CLIENTS = {
   'x-restore': (url) => wrap(url, 'restore'),
   'x-protoown': (url) => wrap(url, 'protoown'),
   'x-ownproto': (url) => wrap(url, 'ownproto'),
+  // x-listeners: the handler as its own listener on the socket, after a retargeting
+  // onmessage: what letting the browser call each listener (so microtasks run between
+  // listeners, as natively) costs at least: one more browser-to-JS call per message.
+  'x-listeners': (url) => wrap(url, 'listeners'),
 };
 const NATIVE = Symbol('native');
 const WRAP = Object.create(MessageEvent.prototype, {
@@ -78,6 +82,7 @@ function wrap(url, how) {
     // uses); x-ownproto: the same two steps the other way round.
     else if (how === 'protoown') ws.onmessage = (e) => { Object.setPrototypeOf(e, P); e[NATIVE] = me; f.call(me, e); };
     else if (how === 'ownproto') ws.onmessage = (e) => { e[NATIVE] = me; Object.setPrototypeOf(e, P); f.call(me, e); };
+    else if (how === 'listeners') { ws.onmessage = (e) => { Object.setPrototypeOf(e, P); }; ws.addEventListener('message', (e) => f.call(me, e)); }
     else if (how === 'wrap') ws.onmessage = (e) => { f.call(me, { __proto__: W, [NATIVE]: e, me }); };
     else if (how === 'define') ws.onmessage = (e) => { Object.defineProperty(e, 'target', get); f.call(me, e); };
     else if (how === 'new') ws.onmessage = (e) => { const n = new MessageEvent('message', { data: e.data, origin: e.origin, lastEventId: e.lastEventId }); Object.setPrototypeOf(n, P); f.call(me, n); };

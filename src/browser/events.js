@@ -94,6 +94,7 @@ export function setSlow(root, slow) {
 function stateOf(obj) {
   let st = states.get(obj);
   if (st === undefined) {
+    brand(obj);
     st = S(obj.__rwsState());
     states.set(obj, st);
     st.bound = true;
@@ -956,6 +957,29 @@ function checkCallback(op, callback) {
   }
 }
 
+// SharedArrayBuffer.prototype's byteLength getter: its brand check tells a shared buffer
+// from anything else, also where the page is not cross-origin isolated (no global
+// `SharedArrayBuffer`, but wasm's shared memory still makes one). Found on first need.
+let sharedLength;
+function isShared(v) {
+  if (sharedLength === undefined) {
+    sharedLength = null;
+    try {
+      const p = globalThis.SharedArrayBuffer?.prototype ?? Object.getPrototypeOf(new WebAssembly.Memory({ initial: 0, maximum: 0, shared: true }).buffer);
+      sharedLength = Object.getOwnPropertyDescriptor(p, 'byteLength').get;
+    } catch {
+      // no shared memory in this runtime: nothing is shared
+    }
+  }
+  if (sharedLength === null || v === null || typeof v !== 'object') return false;
+  try {
+    sharedLength.call(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function sendable(data) {
   if (typeof data === 'string') return true; // the usual case first: no other check per send
   if (data instanceof ArrayBuffer) {
@@ -964,13 +988,32 @@ function sendable(data) {
   }
   if (ArrayBuffer.isView(data)) {
     const b = data.buffer;
-    if (typeof SharedArrayBuffer === 'function' && b instanceof SharedArrayBuffer) {
+    if (!(b instanceof ArrayBuffer) && isShared(b)) {
       throw failed('send', 'The provided ArrayBufferView value must not be shared.');
     }
     if (b.resizable) throw failed('send', 'The provided ArrayBufferView value must not be resizable.');
     return true;
   }
-  return typeof Blob !== 'undefined' && data instanceof Blob;
+  if (typeof Blob !== 'undefined' && data instanceof Blob) return true;
+  // WebIDL's overloads take no SharedArrayBuffer (it is not converted to a string).
+  if (isShared(data)) throw failed('send', 'The provided ArrayBuffer value must not be shared.');
+  return false;
+}
+
+// The class's objects: every one the glue makes passes through the `__wbg_ptr` setter on
+// the prototype (installPrototype). Accessors and methods called on anything else (the
+// prototype itself, a plain object) throw a TypeError, as WebIDL's brand check does,
+// instead of reaching Rust with a null pointer.
+const mine = new WeakSet();
+function brand(obj) {
+  if (!mine.has(obj)) throw new TypeError('Illegal invocation');
+}
+
+/** Gives `f` the `name` and `length` a WebIDL operation or accessor has. */
+function idl(f, name, length) {
+  Object.defineProperty(f, 'name', { value: name });
+  if (length !== undefined) Object.defineProperty(f, 'length', { value: length });
+  return f;
 }
 
 const ATTRS = ['open', 'message', 'error', 'close'];
@@ -982,6 +1025,17 @@ export function installPrototype(proto) {
   if (Object.prototype.hasOwnProperty.call(proto, '__rwsInstalled')) return;
   Object.defineProperty(proto, '__rwsInstalled', { value: true });
   RWS = proto.constructor;
+  // The constructor as WebIDL makes an interface object: `length` 1 (the required `url`;
+  // the glue's constructor declares three parameters), the constants as enumerable,
+  // read-only, non-configurable data properties (not the glue's static getters), and
+  // EventTarget as its prototype.
+  Object.defineProperty(RWS, 'length', { value: 1 });
+  ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((name, value) => {
+    Object.defineProperty(RWS, name, { value, enumerable: true, writable: false, configurable: false });
+  });
+  if (typeof EventTarget === 'function' && Object.getPrototypeOf(RWS) === Function.prototype) {
+    Object.setPrototypeOf(RWS, EventTarget);
+  }
   // Probe the engine's EventTarget now, before the app's code runs (the handleEvent probe
   // swallows its own report with a capture listener on the global).
   badHandleEventReported();
@@ -994,6 +1048,7 @@ export function installPrototype(proto) {
   }
   const methods = {
     addEventListener(type, callback, options) {
+      brand(this);
       argc('addEventListener', 2, arguments.length);
       type = `${type}`;
       checkCallback('addEventListener', callback);
@@ -1027,6 +1082,7 @@ export function installPrototype(proto) {
       }
     },
     removeEventListener(type, callback, options) {
+      brand(this);
       argc('removeEventListener', 2, arguments.length);
       type = `${type}`;
       checkCallback('removeEventListener', callback);
@@ -1042,6 +1098,7 @@ export function installPrototype(proto) {
       }
     },
     dispatchEvent(event) {
+      brand(this);
       argc('dispatchEvent', 1, arguments.length);
       if (!(event instanceof Event)) throw failed('dispatchEvent', "parameter 1 is not of type 'Event'.");
       const st = stateOf(this);
@@ -1069,7 +1126,10 @@ export function installPrototype(proto) {
       if (i >= 0) hs.splice(i, 1);
       if (hs.length === 0) st.routes.delete(key);
     },
+    // send(data, { queue }) and close(code, reason, { clearQueue }): the options are ours;
+    // `length` stays the native one (1 and 0, below).
     send(data, options) {
+      brand(this);
       argc('send', 1, arguments.length);
       if (!sendable(data)) {
         // WebIDL USVString conversion, as the native send does (a Symbol throws TypeError).
@@ -1082,6 +1142,7 @@ export function installPrototype(proto) {
       return this.__rwsSend(data, options);
     },
     close(code, reason, options) {
+      brand(this);
       if (GECKO) {
         // WebIDL, as Gecko: an undefined code is absent; a present one is [Clamp]ed.
         if (code !== undefined) code = clampU16(+code);
@@ -1104,6 +1165,7 @@ export function installPrototype(proto) {
       return this.__rwsReconnect();
     },
     sendJson(value, options) {
+      brand(this);
       const text = JSON.stringify(value);
       if (text === undefined) {
         throw new TypeError('sendJson: the value cannot be represented as JSON (undefined, a function or a symbol)');
@@ -1112,10 +1174,11 @@ export function installPrototype(proto) {
     },
   };
   // The attributes: accessors over two Rust entry points (one export per attribute cost
-  // more wasm and glue), enumerable as WebIDL attributes are; the constants as natively.
-  const num = (k) => function () { return this.__rwsNum(k); };
-  const bool = (k) => function () { return this.__rwsNum(k) === 1; };
-  const str = (k) => function () { return this.__rwsStr(k); };
+  // more wasm and glue), enumerable and named as WebIDL attributes are, with its brand
+  // check; the constants as natively.
+  const num = (k) => function () { brand(this); return this.__rwsNum(k); };
+  const bool = (k) => function () { brand(this); return this.__rwsNum(k) === 1; };
+  const str = (k) => function () { brand(this); return this.__rwsStr(k); };
   const getters = {
     url: str(0),
     readyState: num(0),
@@ -1131,34 +1194,45 @@ export function installPrototype(proto) {
     userClose: bool(6),
   };
   for (const [name, get] of Object.entries(getters)) {
-    Object.defineProperty(proto, name, { get, configurable: true, enumerable: true });
+    Object.defineProperty(proto, name, { get: idl(get, `get ${name}`), configurable: true, enumerable: true });
   }
   Object.defineProperty(proto, 'binaryType', {
-    get: str(3),
-    set(v) { this.__rwsBinaryType(v); },
+    get: idl(str(3), 'get binaryType'),
+    // WebIDL's enum conversion: ToString (a Symbol throws TypeError); a value that is not
+    // one of the enum's is then ignored.
+    set: idl(function (v) { brand(this); this.__rwsBinaryType(`${v}`); }, 'set binaryType'),
     configurable: true,
     enumerable: true,
   });
   ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((name, value) => {
     Object.defineProperty(proto, name, { value, enumerable: true });
   });
+  Object.defineProperty(proto, Symbol.toStringTag, { value: 'WebSocket', configurable: true });
   // wasm-bindgen stores the instance's pointer with `this.__wbg_ptr = …`: through this
   // setter it becomes a non-enumerable own property (Object.keys(ws) is [], as natively).
   Object.defineProperty(proto, '__wbg_ptr', {
-    set(v) { Object.defineProperty(this, '__wbg_ptr', { value: v, writable: true, configurable: true, enumerable: false }); },
+    set(v) {
+      Object.defineProperty(this, '__wbg_ptr', { value: v, writable: true, configurable: true, enumerable: false });
+      mine.add(this);
+    },
     get() { return 0; },
     configurable: true,
   });
+  // The native interface's operations (and EventTarget's) are enumerable, with WebIDL's
+  // lengths (required arguments only); our own extras are not.
+  const native = { send: 1, close: 0, addEventListener: 2, removeEventListener: 2, dispatchEvent: 1 };
   for (const [name, value] of Object.entries(methods)) {
-    Object.defineProperty(proto, name, { value, writable: true, configurable: true, enumerable: false });
+    const n = native[name];
+    if (n !== undefined) idl(value, name, n);
+    Object.defineProperty(proto, name, { value, writable: true, configurable: true, enumerable: n !== undefined });
   }
   for (const type of ATTRS) {
     Object.defineProperty(proto, `on${type}`, {
-      get() {
+      get: idl(function () {
         const e = stateOf(this).attrs[type];
         return e === undefined ? null : e.callback;
-      },
-      set(v) {
+      }, `get on${type}`),
+      set: idl(function (v) {
         const st = stateOf(this);
         const h = v !== null && (typeof v === 'object' || typeof v === 'function') ? v : null;
         let e = st.attrs[type];
@@ -1174,7 +1248,7 @@ export function installPrototype(proto) {
           list.push(e);
           st.attrs[type] = e;
         }
-      },
+      }, `set on${type}`),
       configurable: true,
       enumerable: true,
     });

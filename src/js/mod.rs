@@ -18,10 +18,12 @@ thread_local! {
     static SHIMS_INSTALLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Installs, once and before the first client is returned to JS, the class's EventTarget
-/// part (`events.js`: listeners, dispatch, onX, `send`'s conversion; the prototype inherits
-/// from `EventTarget.prototype`) and `websocketClass`'s methods (`events.js`). (Not a
-/// `#[wasm_bindgen(start)]`: a library must leave the start function to the application.)
+/// Installs, once, the class's EventTarget part (`events.js`: listeners, dispatch, onX,
+/// the attributes and constants, `send`'s conversion; the prototype inherits from
+/// `EventTarget.prototype`) and `websocketClass`'s methods (`events.js`). Called when the
+/// module is instantiated (below), so `ResilientWebSocket.prototype` is complete before
+/// any client exists, and again (a no-op then) before a client is returned to JS, for
+/// builds that run no start function (`wasm-bindgen-test`).
 pub(crate) fn ensure_shims() {
     if SHIMS_INSTALLED.with(|s| s.replace(true)) {
         return;
@@ -32,7 +34,19 @@ pub(crate) fn ensure_shims() {
     .into();
     let proto = Object::get_prototype_of(&probe);
     crate::browser::events::install_prototype(&proto);
+    // The probe is freed now rather than when it is collected: `liveClients` stays 0.
+    if let Ok(free) = Reflect::get(&proto, &"free".into()) {
+        let _ = free.unchecked_into::<js_sys::Function>().call0(&probe);
+    }
     crate::browser::events::install_seed(&Object::get_prototype_of(&seed::WebsocketClass::probe()));
+}
+
+/// The module's start: the class is complete as soon as the module is initialised (for
+/// feature detection and libraries that inspect `ResilientWebSocket.prototype`).
+/// wasm-bindgen chains start functions, so an application's own start still runs.
+#[wasm_bindgen(start, private)]
+fn rws_install_class() {
+    ensure_shims();
 }
 
 #[wasm_bindgen(module = "/src/input.js")]
@@ -133,6 +147,14 @@ export interface ResilientWebSocketInstanceOptions extends ResilientWebSocketOpt
   protocols?: string | string[];
   /** The registry key (default: the URL). */
   key?: string;
+}
+
+/** The ready-state constants on the class (data properties, as on `WebSocket`). */
+export declare namespace ResilientWebSocket {
+  const CONNECTING: 0;
+  const OPEN: 1;
+  const CLOSING: 2;
+  const CLOSED: 3;
 }
 
 /** What a client may send: as `WebSocket.send`. */
@@ -319,11 +341,20 @@ impl ResilientWebSocket {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "string | URL | (() => string | Promise<string>)")]
         url: JsValue,
-        protocols: Option<ProtocolsArg>,
-        options: Option<OptionsArg>,
+        // A plain value, not an `Option`: wasm-bindgen would read `null` as "absent", and
+        // WebIDL converts it to the subprotocol "null", as the native constructor does.
+        #[wasm_bindgen(
+            unchecked_optional_param_type = "string | string[] | (() => string | string[] | Promise<string | string[]>)"
+        )]
+        protocols: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ResilientWebSocketOptions")]
+        options: JsValue,
     ) -> Result<ResilientWebSocket, JsValue> {
-        let protocols = arg(protocols);
-        let options = arg(options);
+        let options = if options.is_null() {
+            JsValue::UNDEFINED
+        } else {
+            options
+        };
         if url.is_undefined() {
             return Err(type_error(
                 "Failed to construct 'ResilientWebSocket': 1 argument required, but only 0 present.",
@@ -394,27 +425,6 @@ impl ResilientWebSocket {
         if let Some(t) = v.as_string().and_then(|s| options::binary_type(&s)) {
             self.shell.set_binary_type(t);
         }
-    }
-
-    /// `readyState` while a socket is connecting: 0.
-    #[wasm_bindgen(getter = CONNECTING, js_name = CONNECTING)]
-    pub fn connecting_static() -> u16 {
-        0
-    }
-    /// `readyState` while the socket is open: 1.
-    #[wasm_bindgen(getter = OPEN, js_name = OPEN)]
-    pub fn open_static() -> u16 {
-        1
-    }
-    /// `readyState` while the closing handshake runs: 2.
-    #[wasm_bindgen(getter = CLOSING, js_name = CLOSING)]
-    pub fn closing_static() -> u16 {
-        2
-    }
-    /// `readyState` when closed (also while a reconnect waits): 3.
-    #[wasm_bindgen(getter = CLOSED, js_name = CLOSED)]
-    pub fn closed_static() -> u16 {
-        3
     }
 
     /// Internal: `send` after `events.js` converted the data as the native `send` does.

@@ -9,7 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -303,6 +303,28 @@ async function bare(page) {
   await page.waitForFunction(() => window.rwsReady === true);
   return page.context().newCDPSession(page);
 }
+
+// The class's shape before any client exists (an outside review: the prototype was filled
+// in by the first constructor call, so feature detection and libraries inspecting
+// `ResilientWebSocket.prototype` saw no url … CLOSED, send, close, addEventListener). The
+// browser suite's `shapeOf` (tests/js/harness.js, which the browser suite compares after
+// clients exist) is loaded into a fresh page of the built package and run before anything
+// constructs a client.
+test('the class is complete as soon as the package is loaded: the same shape as WebSocket before the first client', { timeout: 30000 }, async (t) => {
+  const harness = await readFile(fileURLToPath(new URL('../js/harness.js', import.meta.url)), 'utf8');
+  await withPage('shape-at-load', async (page) => {
+    await page.goto(`${HTTP}/bare.html`);
+    await page.waitForFunction(() => window.rwsReady === true);
+    const r = await page.evaluate(async (src) => {
+      const C = window.rws.ResilientWebSocket;
+      const live = C.liveClients;
+      const h = await import(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })));
+      return { live, native: JSON.stringify(h.shapeOf(WebSocket)), ours: JSON.stringify(h.shapeOf(C)), liveAfter: C.liveClients };
+    }, harness);
+    assert.equal(r.ours, r.native);
+    assert.deepEqual([r.live, r.liveAfter], [0, 0], 'no client exists (nor a probe left counted)');
+  });
+});
 
 const NET = { latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
 

@@ -60,6 +60,50 @@ function errMessage(f) {
   try { f(); return ''; } catch (e) { return String(e && e.message); }
 }
 
+// ---- The interface's shape, as a program inspecting it sees it (an outside review found
+// drift here that no behavioural scenario showed). Every key the native `WebSocket` has on
+// its constructor and prototype, and EventTarget's methods as found through the prototype
+// chain, described the same way for any class: data or accessor, enumerable/configurable/
+// writable, function names and lengths, the constants' values; then the prototype chain, the
+// toString tag, and what the accessors and methods do with a wrong `this`. Plain data, so
+// `JSON.stringify(shapeOf(WebSocket)) === JSON.stringify(shapeOf(Ours))` is the whole check,
+// and a key the native interface gains in a browser update is compared too.
+export function shapeOf(C, N = WebSocket) {
+  const fn = (f) => (typeof f !== 'function' ? String(f) : f === C || f === N ? 'the class' : `function '${f.name}'/${f.length}`);
+  const show = (d, withValue) => {
+    if (d === undefined) return 'absent';
+    const flags = `${d.enumerable ? 'e' : '-'}${d.configurable ? 'c' : '-'}${'value' in d ? (d.writable ? 'w' : '-') : ''}`;
+    if ('value' in d) return `data ${flags} ${typeof d.value === 'function' ? fn(d.value) : withValue ? String(d.value) : typeof d.value}`;
+    return `accessor ${flags} get ${fn(d.get)} set ${fn(d.set)}`;
+  };
+  const key = (k) => (typeof k === 'symbol' ? k.toString() : k);
+  const out = { ctor: {}, proto: {}, inherited: {}, wrongThis: {} };
+  for (const k of Reflect.ownKeys(N)) out.ctor[key(k)] = show(Object.getOwnPropertyDescriptor(C, k), k !== 'name');
+  for (const k of Reflect.ownKeys(N.prototype)) out.proto[key(k)] = show(Object.getOwnPropertyDescriptor(C.prototype, k), true);
+  for (const k of Reflect.ownKeys(EventTarget.prototype)) {
+    if (k === 'constructor' || k === Symbol.toStringTag) continue;
+    let o = C.prototype;
+    while (o !== null && !Object.prototype.hasOwnProperty.call(o, k)) o = Object.getPrototypeOf(o);
+    out.inherited[key(k)] = o === null ? 'absent' : show(Object.getOwnPropertyDescriptor(o, k), true);
+  }
+  out.chain = [Object.getPrototypeOf(C.prototype) === EventTarget.prototype, Object.getPrototypeOf(C) === EventTarget];
+  out.tag = [Object.prototype.toString.call(C.prototype), errName(() => String(C.prototype))];
+  for (const k of Reflect.ownKeys(N.prototype)) {
+    const d = Object.getOwnPropertyDescriptor(N.prototype, k);
+    const mine = Object.getOwnPropertyDescriptor(C.prototype, k);
+    if (d === undefined || mine === undefined || k === 'constructor') continue;
+    const r = [];
+    if (mine.get) r.push(errName(() => mine.get.call({})), errName(() => mine.get.call(C.prototype)), errName(() => C.prototype[k]));
+    if (mine.set) r.push(errName(() => mine.set.call({}, 'blob')), errName(() => mine.set.call(C.prototype, 'blob')));
+    if (typeof mine.value === 'function') r.push(errName(() => mine.value.call({}, 'x')), errName(() => mine.value.call(C.prototype, 'x')));
+    if (r.length) out.wrongThis[key(k)] = r;
+  }
+  for (const k of ['addEventListener', 'removeEventListener', 'dispatchEvent']) {
+    out.wrongThis[k] = [errName(() => C.prototype[k].call({}, 'x', null)), errName(() => C.prototype[k].call(C.prototype, new Event('x')))];
+  }
+  return out;
+}
+
 // The native interface, step by step: states, constants, subprotocol, every data kind,
 // binaryType switch, close code/reason echo, event order.
 export async function interfaceScenario(Ctor, base) {
@@ -1206,6 +1250,52 @@ export async function regression(Ctor, base, http, tag, which, SeedCtor) {
         await settle(300);
         ws.close();
         return { got, thrown };
+      }
+      // (diff) The interface's shape (shapeOf) and the conversions an outside review found
+      // different: the toString tag (and so send(ws)), binaryType's ToString, protocols
+      // null (the subprotocol "null") and undefined (none), a SharedArrayBuffer given to send
+      // (wasm's shared memory makes one without cross-origin isolation), an empty URL.
+      case 'shape': {
+        const out = { shape: shapeOf(Ctor) };
+        const ws = new Ctor(url('/echo'), undefined, plain);
+        out.tag = [Object.prototype.toString.call(ws), String(ws), `${ws}`];
+        const bt = [];
+        ws.binaryType = { toString: () => 'arraybuffer' };
+        bt.push(ws.binaryType);
+        ws.binaryType = 'nonsense';
+        bt.push(ws.binaryType);
+        bt.push(errName(() => { ws.binaryType = Symbol('b'); }), ws.binaryType);
+        ws.binaryType = 'blob';
+        bt.push(ws.binaryType);
+        out.binaryType = bt;
+        // Two arguments: Blink converts a non-trailing `undefined` (`(url, undefined, {…})`)
+        // to the subprotocol "undefined"; ours keeps that "none" (checked in tests/web.rs).
+        const pn = new Ctor(url('/echo'), null);
+        const pu = new Ctor(url('/echo'), undefined);
+        const po = new Ctor(url('/echo'), undefined, plain);
+        const got = [];
+        ws.onmessage = (e) => got.push(e.data);
+        await Promise.all([once(ws, 'open'), once(pn, 'open'), once(pu, 'open'), once(po, 'open')]);
+        out.protocols = [pn.protocol, pu.protocol];
+        out.undefinedThenOptions = po.protocol;
+        pn.close();
+        pu.close();
+        po.close();
+        ws.send(ws);
+        let shared = null;
+        try {
+          shared = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer;
+        } catch {
+          // no shared memory in this engine: nothing to compare
+        }
+        out.sendShared = shared === null ? 'no shared memory' : [errName(() => ws.send(shared)), errName(() => ws.send(new Uint8Array(shared, 0, 4)))];
+        out.emptyUrl = errName(() => new Ctor('', undefined, plain).close());
+        ws.send('end');
+        for (let t = 0; t < 150 && !got.includes('end'); t++) await sleep(20);
+        out.got = got;
+        ws.close();
+        await settle(100);
+        return out;
       }
       // (diff) Found by the differential fuzzer (each fixed with this test).
       case 'fuzz-findings': {
