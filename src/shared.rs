@@ -30,6 +30,9 @@ use crate::engine::{Event, Millis, Phase};
 /// Identifies one participant (a client in a tab). Random, below 2^53 (a JS number).
 pub type TabId = u64;
 
+/// At most this many tabs' written sequence numbers are kept (see `bound_written`).
+pub const MAX_WRITTEN: usize = 64;
+
 /// The version of the [`Msg`] format; messages of another version are ignored.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -207,6 +210,9 @@ impl<V: Copy> ById<V> {
     }
     fn remove(&mut self, id: TabId) {
         self.0.retain(|(k, _)| *k != id);
+    }
+    fn len(&self) -> usize {
+        self.0.len()
     }
     fn iter(&self) -> impl Iterator<Item = &(TabId, V)> {
         self.0.iter()
@@ -529,7 +535,9 @@ impl<P: Clone> Coordinator<P> {
             }
             Msg::Ack { to, seq } => {
                 let w = self.written.get(to).unwrap_or(0).max(seq);
-                self.written.set(to, w);
+                if self.written.set(to, w) {
+                    self.bound_written();
+                }
                 if to == self.me {
                     while self.unacked.front().is_some_and(|(s, _)| *s <= seq) {
                         self.unacked.pop_front();
@@ -548,6 +556,9 @@ impl<P: Clone> Coordinator<P> {
             }
             Msg::Leave { from } => {
                 self.members.remove(from);
+                // It sends nothing more: what was written of its sends is not needed (one
+                // entry per tab that ever joined would grow for as long as the page lives).
+                self.written.remove(from);
                 if self.role == Role::Follower && self.leader == Some(from) {
                     // Its socket closes; the lock goes to the next tab.
                     self.leader = None;
@@ -572,6 +583,15 @@ impl<P: Clone> Coordinator<P> {
             self.role = Role::Leaving;
             self.post(Msg::Leave { from: self.me });
             self.out.push_back(Action::CloseSocket);
+        }
+    }
+
+    /// Keeps `written` bounded when tabs go without a `leave` (crashed): the oldest
+    /// entries beyond [`MAX_WRITTEN`] go (a tab gone that long sends nothing more).
+    fn bound_written(&mut self) {
+        let n = self.written.len();
+        if n > MAX_WRITTEN {
+            self.written.0.drain(..n - MAX_WRITTEN);
         }
     }
 
@@ -656,7 +676,9 @@ impl<P: Clone> Coordinator<P> {
     /// Writes a follower's send now (the socket is open) and acknowledges it.
     fn write(&mut self, from: TabId, seq: u64, data: P) {
         self.out.push_back(Action::Write(data));
-        self.written.set(from, seq);
+        if self.written.set(from, seq) {
+            self.bound_written();
+        }
         self.post(Msg::Ack { to: from, seq });
     }
 

@@ -295,6 +295,13 @@ impl Shell {
                 let Some(i) = w.upgrade() else { return };
                 match kind {
                     0 => {
+                        // A client closed by its user hears nothing until it reopens: the
+                        // channel's traffic is not even decoded.
+                        let detached = i
+                            .with(|s| s.coord.as_ref().is_some_and(|c| c.role() == Role::Detached));
+                        if detached {
+                            return;
+                        }
                         if let Some(m) = link::decode(v) {
                             shared_run(&i, |c, now| c.handle_msg(now, m));
                         }

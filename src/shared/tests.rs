@@ -609,6 +609,32 @@ fn a_leader_closed_by_its_user_closes_when_its_last_follower_dies_and_can_reopen
 }
 
 #[test]
+fn written_sequence_numbers_do_not_grow_with_every_tab_that_ever_joined() {
+    let mut w = World::new(1);
+    w.run(100);
+    for n in 0..100 {
+        let t = w.open_tab();
+        w.run(100);
+        w.send(t, &format!("x-{n}"));
+        w.run(100);
+        if n % 2 == 0 {
+            assert!(!w.tabs[t].c.close(w.now, None, ""));
+            w.actions(t);
+        } else {
+            w.kill(t);
+        }
+        w.run(100);
+    }
+    assert_eq!(w.sent("x-").len(), 100);
+    // Left tabs are forgotten at once; crashed ones beyond the bound.
+    assert!(
+        w.tabs[0].c.written.len() <= MAX_WRITTEN,
+        "{}",
+        w.tabs[0].c.written.len()
+    );
+}
+
+#[test]
 fn a_followers_reconnect_makes_the_leader_reconnect() {
     let mut w = World::new(2);
     w.run(100);
