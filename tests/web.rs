@@ -1649,3 +1649,241 @@ async fn regression_buffered_amount_starts_at_zero_on_the_next_socket() {
     assert_eq!(c.buffered_amount(), 0.0);
     c.close(None, "").expect("close");
 }
+
+// ---- Rust API vs JS class: the same random program on both, the same typed trace ----
+
+#[wasm_bindgen(module = "/tests/js/harness.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = traceOf)]
+    fn trace_of(ws: &JsValue) -> js_sys::Array;
+    #[wasm_bindgen(js_name = newTraced)]
+    fn new_traced(ctor: &JsValue, url: &str) -> JsValue;
+    #[wasm_bindgen(js_name = instanceTraced)]
+    fn instance_traced(ctor: &JsValue, url: &str) -> JsValue;
+    #[wasm_bindgen(js_name = applyJs)]
+    fn apply_js(ws: &JsValue, kind: u32, n: u32) -> String;
+    #[wasm_bindgen(js_name = attrsOf)]
+    fn attrs_of(ws: &JsValue) -> String;
+}
+
+/// A typed event in the trace format of `traceEntry` (tests/js/harness.js).
+fn rust_entry(ev: &resilient_ws::Event) -> String {
+    use resilient_ws::{Event, Message};
+    let bytes = |b: &[u8]| {
+        b.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    match ev {
+        Event::Open => "open".into(),
+        Event::Message(Message::Text(t)) => format!("message:t:{t}"),
+        Event::Message(Message::Binary(b)) => format!("message:b:{}", bytes(b)),
+        Event::Error => "error".into(),
+        Event::Close {
+            code,
+            reason,
+            was_clean,
+        } => format!("close:{code}:{reason}:{was_clean}"),
+        Event::Reconnecting { attempt, delay } => {
+            format!("reconnecting:{attempt}:{}", delay.as_millis())
+        }
+        Event::Reconnect { attempt } => format!("reconnect:{attempt}"),
+        Event::HeartbeatTimeout => "heartbeat-timeout".into(),
+        Event::ReconnectFailed { attempts } => format!("reconnect-failed:{attempts}"),
+        Event::StateChange { from, to } => format!("statechange:{}:{}", from.name(), to.name()),
+        Event::QueueOverflow(Message::Text(t)) => format!("queue-overflow:{t}"),
+        Event::QueueOverflow(_) => "queue-overflow:binary".into(),
+    }
+}
+
+/// A random program: steps (kind, n) — 0 send text, 1 send bytes, 2 close(3000 + n),
+/// 3 reconnect(), 4 the server drops every connection (no close frame).
+fn program(seed: u64) -> Vec<(u32, u32)> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let len = 4 + next() % 7;
+    (0..len)
+        .map(|i| ((next() % 5) as u32, (i as u32) * 7 + (next() % 7) as u32))
+        .collect()
+}
+
+/// Runs `steps` on one client through `apply`/`attrs`/`log` and returns the trace: every
+/// event, each step's result and the attributes once the step settled. A step settles on
+/// what the client shows (its echo, its close, its reopen), never on a fixed sleep.
+async fn run_program(
+    steps: &[(u32, u32)],
+    apply: &dyn Fn(u32, u32) -> String,
+    attrs: &dyn Fn() -> String,
+    log: &dyn Fn() -> Vec<String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let count = |p: &str| log().iter().filter(|e| e.starts_with(p)).count();
+    let wait = wait_until;
+    wait(&|| attrs().starts_with("state:open")).await;
+    for &(kind, n) in steps {
+        let open = attrs().starts_with("state:open");
+        let (opens, closes, reconnects) = (count("open"), count("close:"), count("reconnect:"));
+        let result = if kind == 4 {
+            if open {
+                let _ = wasm_bindgen_futures::JsFuture::from(
+                    web_sys::window()
+                        .expect("window")
+                        .fetch_with_str(&format!("{}/control/drop-all", http())),
+                )
+                .await;
+            }
+            "ok".to_string()
+        } else {
+            apply(kind, n)
+        };
+        match kind {
+            0 if open => {
+                let want = format!("message:t:m{n}");
+                wait(&|| log().contains(&want)).await
+            }
+            1 if open => {
+                let want = format!("message:b:{},{},{}", n % 256, (n + 1) % 256, (n + 2) % 256);
+                wait(&|| log().contains(&want)).await
+            }
+            2 if open => {
+                wait(&|| count("close:") > closes && attrs().starts_with("state:closed")).await
+            }
+            3 => {
+                wait(&|| count("open") > opens && attrs().starts_with("state:open")).await;
+                sleep_ms(20).await;
+            }
+            4 if open => {
+                wait(&|| count("reconnect:") > reconnects && attrs().starts_with("state:open"))
+                    .await
+            }
+            _ => {}
+        }
+        out.push(format!("step:{kind}:{n}:{result}"));
+        out.push(attrs());
+    }
+    // The step results and settled attributes, then every event in order.
+    out.extend(log());
+    out
+}
+
+/// Polls `done` every 10 ms, for at most 4 s.
+async fn wait_until(done: &dyn Fn() -> bool) {
+    let t0 = js_sys::Date::now();
+    while !done() && js_sys::Date::now() - t0 < 4000.0 {
+        sleep_ms(10).await;
+    }
+}
+
+fn js_log(arr: &js_sys::Array) -> Vec<String> {
+    arr.iter()
+        .map(|v| v.as_string().unwrap_or_default())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn differential_rust_api_and_js_class_give_the_same_trace_for_random_programs() {
+    use resilient_ws::{Client, Options};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+    let ctor = ours();
+    let seeds: Vec<u64> = (20261207..20261207 + 8).collect();
+    for seed in seeds {
+        let steps = program(seed);
+        // The JS class.
+        let url = format!("{}/echo?tag={}", base(), tag("diff-js"));
+        let ws = new_traced(&ctor, &url);
+        let log = trace_of(&ws);
+        let js = run_program(
+            &steps,
+            &|k, n| apply_js(&ws, k, n),
+            &|| attrs_of(&ws),
+            &|| js_log(&log),
+        )
+        .await;
+        let _ = apply_js(&ws, 2, 999);
+        // The Rust API, same options.
+        let url = format!("{}/echo?tag={}", base(), tag("diff-rust"));
+        let c = Client::connect(
+            &url,
+            Options::new()
+                .ping_interval(Duration::ZERO)
+                .reconnect_delay(Duration::from_millis(100)),
+        )
+        .expect("connect");
+        let rlog: Rc<RefCell<Vec<String>>> = Rc::default();
+        let sink = rlog.clone();
+        c.on_event(move |_, ev| sink.borrow_mut().push(rust_entry(ev)));
+        let apply = |k: u32, n: u32| -> String {
+            let r = match k {
+                0 => c.send(format!("m{n}")),
+                1 => c.send(vec![
+                    (n % 256) as u8,
+                    ((n + 1) % 256) as u8,
+                    ((n + 2) % 256) as u8,
+                ]),
+                2 => c.close(Some(3000 + n as u16), &format!("r{n}")),
+                3 => {
+                    c.reconnect();
+                    Ok(())
+                }
+                _ => Ok(()),
+            };
+            match r {
+                Ok(()) => "ok".into(),
+                Err(e) => e.name().into(),
+            }
+        };
+        let attrs = || {
+            format!(
+                "state:{}:{}:{}",
+                c.state().name(),
+                c.ready_state(),
+                c.buffered_amount()
+            )
+        };
+        let rust = run_program(&steps, &apply, &attrs, &|| rlog.borrow().clone()).await;
+        let _ = c.close(None, "");
+        assert_eq!(js, rust, "seed {seed}, program {steps:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn differential_a_js_client_picked_up_by_the_rust_api_sees_the_same_events() {
+    use resilient_ws::{Client, Options};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let ctor = ours();
+    for seed in 7..11u64 {
+        let steps = program(seed);
+        let url = format!("{}/echo?tag={}", base(), tag("diff-cross"));
+        let ws = instance_traced(&ctor, &url);
+        let log = trace_of(&ws);
+        // The registry gives Rust the client JS created: its typed events must be the ones
+        // JS listeners see, in the same order.
+        let c = Client::get_instance(&url, Options::new()).expect("instance");
+        let rlog: Rc<RefCell<Vec<String>>> = Rc::default();
+        let sink = rlog.clone();
+        c.on_event(move |_, ev| sink.borrow_mut().push(rust_entry(ev)));
+        let js = run_program(
+            &steps,
+            &|k, n| apply_js(&ws, k, n),
+            &|| attrs_of(&ws),
+            &|| js_log(&log),
+        )
+        .await;
+        let events: Vec<String> = js
+            .iter()
+            .filter(|e| !e.starts_with("step:") && !e.starts_with("state:"))
+            .cloned()
+            .collect();
+        assert_eq!(events, *rlog.borrow(), "seed {seed}, program {steps:?}");
+        assert!(Client::dispose_instance(&url));
+    }
+}

@@ -1355,3 +1355,68 @@ export async function regression(Ctor, base, http, tag, which, SeedCtor) {
     if (errors.length) throw new Error(`uncaught in page: ${errors.join(' | ')}`);
   }
 }
+
+// ---- Rust API vs JS class: one program, the same typed trace (tests/web.rs) ----
+
+/** The trace format shared with the Rust side (`rust_trace_of` in tests/web.rs). */
+function traceEntry(e) {
+  switch (e.type) {
+    case 'message': {
+      const d = e.data;
+      if (typeof d === 'string') return `message:t:${d}`;
+      if (d instanceof ArrayBuffer) return `message:b:${[...new Uint8Array(d)].join(',')}`;
+      return `message:other:${Object.prototype.toString.call(d)}`;
+    }
+    case 'close': return `close:${e.code}:${e.reason}:${e.wasClean}`;
+    case 'statechange': return `statechange:${e.from}:${e.to}`;
+    case 'reconnecting': return `reconnecting:${e.attempt}:${e.delay}`;
+    case 'reconnect': return `reconnect:${e.attempt}`;
+    case 'reconnect-failed': return `reconnect-failed:${e.attempts}`;
+    case 'queue-overflow': return `queue-overflow:${typeof e.data === 'string' ? e.data : 'binary'}`;
+    default: return e.type;
+  }
+}
+
+const TRACED = ['open', 'message', 'error', 'close', 'statechange', 'reconnecting', 'reconnect', 'heartbeat-timeout', 'reconnect-failed', 'queue-overflow'];
+
+/** Records every event of `ws` as trace entries, in order, into the returned array. */
+export function traceOf(ws) {
+  const log = [];
+  for (const ty of TRACED) ws.addEventListener(ty, (e) => log.push(traceEntry(e)));
+  return log;
+}
+
+/** A new client of the JS class with the differential's options. */
+export function newTraced(Ctor, url) {
+  const ws = new Ctor(url, [], { pingInterval: 0, reconnectDelay: 100 });
+  ws.binaryType = 'arraybuffer';
+  return ws;
+}
+
+/** The registry's client for `url` (created by JS with the differential's options). */
+export function instanceTraced(Ctor, url) {
+  const ws = Ctor.getInstance({ url, pingInterval: 0, reconnectDelay: 100 });
+  ws.binaryType = 'arraybuffer';
+  return ws;
+}
+
+/** Applies one program step to a JS client (see `apply_rust` in tests/web.rs). */
+export function applyJs(ws, kind, n) {
+  try {
+    switch (kind) {
+      case 0: ws.send(`m${n}`); break;
+      case 1: ws.send(new Uint8Array([n % 256, (n + 1) % 256, (n + 2) % 256])); break;
+      case 2: ws.close(3000 + n, `r${n}`); break;
+      case 3: ws.reconnect(); break;
+      default: break;
+    }
+    return 'ok';
+  } catch (e) {
+    return e.name;
+  }
+}
+
+/** The attributes the trace records after each step. */
+export function attrsOf(ws) {
+  return `state:${ws.state}:${ws.readyState}:${ws.bufferedAmount}`;
+}
