@@ -1887,3 +1887,38 @@ async fn differential_a_js_client_picked_up_by_the_rust_api_sees_the_same_events
         assert!(Client::dispose_instance(&url));
     }
 }
+
+#[wasm_bindgen(module = "/tests/js/harness.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = seedDifferential, catch)]
+    async fn seed_differential(
+        seed_ctor: &JsValue,
+        ctor: &JsValue,
+        base: &str,
+        http: &str,
+        tag: &str,
+        seed: u32,
+    ) -> Result<JsValue, JsValue>;
+}
+
+#[wasm_bindgen_test]
+async fn differential_websocket_class_and_the_class_give_the_same_trace_for_random_programs() {
+    let (seed_c, ctor) = (seed_ctor(), ours());
+    for seed in 1..=8u32 {
+        let r = run(seed_differential(
+            &seed_c,
+            &ctor,
+            &base(),
+            &http(),
+            &tag("diff-seed"),
+            seed,
+        ))
+        .await;
+        assert_eq!(
+            json(&get(&r, "seedTrace")),
+            json(&get(&r, "classTrace")),
+            "seed {seed}, program {}",
+            json(&get(&r, "steps"))
+        );
+    }
+}

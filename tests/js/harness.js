@@ -1420,3 +1420,79 @@ export function applyJs(ws, kind, n) {
 export function attrsOf(ws) {
   return `state:${ws.state}:${ws.readyState}:${ws.bufferedAmount}`;
 }
+
+// ---- websocketClass (seed 001) vs the class: the seed's calls mapped onto the class ----
+
+/** A seeded program: [kind, n] steps — 0 send, 1 close, 2 reconnect, 3 createWebSocket
+ *  (the seed's; on the class: reconnect()), 4 the server drops every connection. */
+function seedProgram(seed) {
+  let x = seed * 2654435761 % 4294967296 || 1;
+  const next = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+  const len = 4 + (next() % 6);
+  return Array.from({ length: len }, (_, i) => [next() % 5, i * 7 + (next() % 7)]);
+}
+
+/** Runs one program on a target ({ send, close, reconnect, create, attrs, log }), settling
+ *  each step on what the client shows; returns the step results, attributes and events. */
+async function runSeedProgram(steps, t, http) {
+  const until = async (f, ms = 4000) => { const t0 = performance.now(); while (!f() && performance.now() - t0 < ms) await sleep(10); };
+  const count = (p) => t.log.filter((e) => e.startsWith(p)).length;
+  const out = [];
+  await until(() => t.attrs().startsWith('state:open'));
+  for (const [kind, n] of steps) {
+    const open = t.attrs().startsWith('state:open');
+    const opens = count('open');
+    let result = 'ok';
+    try {
+      if (kind === 0) t.send(`s${n}`);
+      else if (kind === 1) t.close();
+      else if (kind === 2) t.reconnect();
+      else if (kind === 3) t.create();
+      else if (open) await control(http, '/control/drop-all');
+    } catch (e) {
+      result = e.name;
+    }
+    if (kind === 0 && open) await until(() => t.log.includes(`message:s${n}`));
+    if (kind === 1 && open) await until(() => t.attrs().startsWith('state:closed'));
+    if (kind === 2 || kind === 3) await until(() => count('open') > opens && t.attrs().startsWith('state:open'));
+    if (kind === 4 && open) await until(() => count('open') > opens && t.attrs().startsWith('state:open'));
+    out.push(`step:${kind}:${n}:${result}`, t.attrs());
+  }
+  return out.concat(t.log);
+}
+
+export async function seedDifferential(WsClass, Ctor, base, http, tag, seed) {
+  const steps = seedProgram(seed);
+  const options = { pingInterval: 0, reconnectDelay: 100 };
+  // The seed's calling code.
+  WsClass.configure({ url: `${base}/echo?tag=${tag}-seed`, ...options });
+  const seedLog = [];
+  const thatVue = {};
+  const s = new WsClass(thatVue);
+  s.onopenSuccess(() => seedLog.push('open'));
+  s.getWebSocketMsg((ev) => seedLog.push(`message:${ev.data}`));
+  const seedTrace = await runSeedProgram(steps, {
+    send: (d) => s.websocketSendMsg(d),
+    close: () => s.closeSocket(),
+    reconnect: () => s.reconnect(),
+    create: () => s.createWebSocket(),
+    attrs: () => `state:${s.ws.state}:${s.ws.readyState}:${s.userClose}:${s.lockReconnect}`,
+    log: seedLog,
+  }, http);
+  s.closeSocket();
+  // The class, with the same options.
+  const ws = new Ctor(`${base}/echo?tag=${tag}-class`, [], options);
+  const classLog = [];
+  ws.addEventListener('open', () => classLog.push('open'));
+  ws.addEventListener('message', (e) => classLog.push(`message:${e.data}`));
+  const classTrace = await runSeedProgram(steps, {
+    send: (d) => ws.send(d),
+    close: () => ws.close(),
+    reconnect: () => ws.reconnect(),
+    create: () => ws.reconnect(),
+    attrs: () => `state:${ws.state}:${ws.readyState}:${ws.userClose}:${ws.lockReconnect}`,
+    log: classLog,
+  }, http);
+  ws.close();
+  return { steps, seedTrace, classTrace };
+}
