@@ -255,9 +255,16 @@ impl Event {
         let v: &JsValue = e.as_ref();
         Some(match e.type_().as_str() {
             "open" => Event::Open,
-            "message" => Event::Message(Message::from_js(
-                &e.unchecked_ref::<web_sys::MessageEvent>().data(),
-            )?),
+            "message" => {
+                let data = e.unchecked_ref::<web_sys::MessageEvent>().data();
+                match Message::from_js(&data) {
+                    Some(m) => Event::Message(m),
+                    None => {
+                        warn_blob_once(&data);
+                        return None;
+                    }
+                }
+            }
             "error" => Event::Error,
             "close" => {
                 let c = e.unchecked_ref::<web_sys::CloseEvent>();
@@ -289,4 +296,23 @@ impl Event {
             _ => return None,
         })
     }
+}
+
+thread_local! {
+    static BLOB_WARNED: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// A `Blob` message cannot be read synchronously, so typed listeners cannot get its bytes
+/// in order: said once, with the fix, instead of a silent loss. (Clients the Rust API
+/// creates receive `ArrayBuffer`; this is a client JS created with `binaryType` 'blob'
+/// and picked up with [`crate::Client::get_instance`].)
+fn warn_blob_once(data: &JsValue) {
+    if !data.is_instance_of::<web_sys::Blob>() || BLOB_WARNED.with(|w| w.replace(true)) {
+        return;
+    }
+    web_sys::console::warn_1(&JsValue::from_str(
+        "resilient-ws: a binary message arrived as a Blob, which the Rust API's typed events \
+         cannot read in order; it is not in the typed stream. Set binaryType = 'arraybuffer' \
+         on the client (JS: ws.binaryType = 'arraybuffer'), or read it with Client::on(\"message\", …).",
+    ));
 }
