@@ -1,0 +1,122 @@
+// The recipes of docs/libraries.md, run with the real libraries (npm packages) in Node
+// against their real servers on loopback: the files in docs/examples/ are the docs' code
+// blocks, byte for byte (tests/docs.mjs checks that), and this file imports and runs them.
+//
+//   scripts/build web pkg && scripts/package --no-build   (the workspace package npm/)
+//   node --test tests/e2e/libraries.mjs
+//
+// Node 20 has no global WebSocket; the recipes are written for browsers, so the `ws`
+// package's constructor is installed as the global one first (what a browser provides).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket, WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { buildSchema } from 'graphql';
+
+globalThis.WebSocket ??= WebSocket;
+
+const { AppSocket } = await import('../../docs/examples/app-socket.js');
+const { graphqlClient } = await import('../../docs/examples/graphql-ws.js');
+const { rxSocket } = await import('../../docs/examples/rxjs.js');
+const { ResilientWebSocket } = await import('resilient-ws');
+
+let echo;
+let gql;
+const accepted = { echo: 0, gql: 0 };
+const open = { echo: 0, gql: 0 };
+const port = (srv) => srv.address().port;
+
+before(async () => {
+  echo = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  echo.on('connection', (s) => {
+    accepted.echo++;
+    open.echo++;
+    s.on('close', () => open.echo--);
+    s.on('message', (d, binary) => s.send(d, { binary }));
+  });
+  gql = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/graphql' });
+  gql.on('connection', (s) => {
+    accepted.gql++;
+    open.gql++;
+    s.on('close', () => open.gql--);
+  });
+  const schema = buildSchema('type Query { hello: String } type Subscription { greetings: String }');
+  const roots = {
+    query: { hello: () => 'world' },
+    subscription: {
+      greetings: async function* greetings() {
+        for (const hi of ['Hi', 'Bonjour', 'Hola']) yield { greetings: hi };
+      },
+    },
+  };
+  useServer({ schema, roots }, gql);
+  await Promise.all([echo, gql].map((s) => new Promise((r) => (s.address() ? r() : s.on('listening', r)))));
+});
+
+after(() => {
+  echo?.close();
+  gql?.close();
+});
+
+const until = async (what, f, ms = 5000) => {
+  const t0 = Date.now();
+  while (!(await f())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+test('the constructor-function recipe: new AppSocket(url, protocols) is a client with the bound options and the constants', async () => {
+  const ws = new AppSocket(`ws://127.0.0.1:${port(echo)}/`, []);
+  assert.ok(ws instanceof ResilientWebSocket);
+  assert.deepEqual([AppSocket.CONNECTING, AppSocket.OPEN, AppSocket.CLOSING, AppSocket.CLOSED], [0, 1, 2, 3]);
+  await until('open', () => ws.readyState === 1);
+  const got = new Promise((r) => ws.addEventListener('message', (e) => r(e.data), { once: true }));
+  ws.send('hi');
+  assert.equal(await got, 'hi');
+  // reconnect: false, as bound: a server drop leaves it closed.
+  for (const c of echo.clients) c.terminate();
+  await until('closed', () => ws.readyState === 3);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(ws.state, 'closed');
+});
+
+/** A query and a subscription through `client`; what the app and the server saw. */
+async function graphqlRun(client) {
+  const before = accepted.gql;
+  const hello = await new Promise((resolve, reject) => {
+    let result;
+    client.subscribe({ query: '{ hello }' }, { next: (r) => (result = r), error: reject, complete: () => resolve(result) });
+  });
+  const greetings = await new Promise((resolve, reject) => {
+    const got = [];
+    client.subscribe({ query: 'subscription { greetings }' }, { next: (r) => got.push(r.data.greetings), error: reject, complete: () => resolve(got) });
+  });
+  await client.dispose();
+  await until('no connection left after dispose', () => open.gql === 0);
+  return { hello, greetings, accepted: accepted.gql - before };
+}
+
+test('graphql-ws (webSocketImpl) on our class: a query and a subscription, as on the native socket; no connection left after dispose', async () => {
+  const { createClient } = await import('graphql-ws');
+  const url = `ws://127.0.0.1:${port(gql)}/graphql`;
+  const native = await graphqlRun(createClient({ url, webSocketImpl: WebSocket }));
+  const ours = await graphqlRun(graphqlClient(url));
+  assert.deepEqual(ours.hello, { data: { hello: 'world' } });
+  assert.deepEqual(ours.greetings, ['Hi', 'Bonjour', 'Hola']);
+  // graphql-ws is lazy: it closes when no operation is left, so each operation here opens
+  // its own connection, with either socket.
+  assert.deepEqual(ours, native);
+});
+
+test('RxJS webSocket (WebSocketCtor) on our class: JSON in, JSON out; unsubscribe closes', async () => {
+  const subject = rxSocket(`ws://127.0.0.1:${port(echo)}/`);
+  const got = [];
+  const sub = subject.subscribe({ next: (m) => got.push(m) });
+  subject.next({ n: 1 });
+  subject.next({ n: 2 });
+  await until('both echoes', () => got.length === 2);
+  assert.deepEqual(got, [{ n: 1 }, { n: 2 }]);
+  sub.unsubscribe();
+  await until('no connection left after unsubscribe', () => open.echo === 0);
+});
