@@ -750,7 +750,7 @@ export function openSocket(root, url, protocols, ctor, binaryType, shared, cb) {
   try {
     ws.binaryType = binaryType;
     const on = ctor ? (kind) => (e) => cb(kind, domEvent(e)) : (kind) => (e) => cb(kind, e);
-    ws.onmessage = makeMessageHandler(root, (e) => cb(1, e), !!ctor, shared);
+    ws.onmessage = makeMessageHandler(root, (e) => cb(1, e), ctor ? ws : null, shared);
     ws.onopen = on(0);
     ws.onerror = on(2);
     ws.onclose = on(3);
@@ -763,11 +763,17 @@ export function openSocket(root, url, protocols, ctor, binaryType, shared, cb) {
   return ws;
 }
 
+const ignore = () => {};
+
 /** Detaches a socket the shell is done with (no event of it reaches the shell again) and
  *  closes it if it is still connecting or open. */
 export function detachSocket(ws) {
   try {
-    ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    // Not null: the ws package (the `WebSocket` option in Node) emits `error` when a socket
+    // still connecting is closed, a tick later, and an EventEmitter's `error` with no
+    // listener is an uncaught exception (tests/e2e/node-vs-browser.mjs: connectTimeout).
+    ws.onerror = ignore;
   } catch {
     // a foreign socket's setter threw: it is still closed below
   }
@@ -822,11 +828,18 @@ export function watchPage(cb) {
 
 /** The socket's `onmessage`: straight to the listeners unless Rust must see it. A shared
  *  client's socket gets its own handler (the relay to the other tabs), so a client alone
- *  with its socket pays nothing for sharing on its hot path. */
+ *  with its socket pays nothing for sharing on its hot path. `foreign`: the socket, when
+ *  the `WebSocket` option made it (its events are made DOM events), else null. */
 function makeMessageHandler(root, slow, foreign, shared) {
   if (foreign) {
-    const h = makeMessageHandler(root, slow, false, shared);
-    return (e) => h(domEvent(e));
+    const h = makeMessageHandler(root, slow, null, shared);
+    // A browser drops a message that arrives once the socket is no longer OPEN (after
+    // close(): the WebSockets standard's "if ready state is not OPEN, return"); the ws
+    // package delivers it. Dropped here too, so Node sees what a browser sees
+    // (tests/e2e/node-vs-browser.mjs).
+    return (e) => {
+      if (foreign.readyState === 1) h(domEvent(e));
+    };
   }
   if (shared) {
     return function onmessage(e) {
