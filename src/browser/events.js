@@ -766,7 +766,7 @@ export function openSocket(root, url, protocols, ctor, binaryType, shared, cb) {
     // made into DOM events first. (The platform's own events pass through as they are.)
     const foreign = !!ctor || Object.prototype.toString.call(ws) !== '[object WebSocket]';
     const on = (kind) => (e) => cb(kind, domEvent(e));
-    ws.onmessage = makeMessageHandler(root, (e) => cb(1, e), foreign, shared);
+    ws.onmessage = makeMessageHandler(root, (e) => cb(1, e), foreign ? ws : null, shared);
     ws.onopen = on(0);
     ws.onerror = on(2);
     ws.onclose = on(3);
@@ -842,11 +842,18 @@ export function watchPage(cb) {
 
 /** The socket's `onmessage`: straight to the listeners unless Rust must see it. A shared
  *  client's socket gets its own handler (the relay to the other tabs), so a client alone
- *  with its socket pays nothing for sharing on its hot path. */
+ *  with its socket pays nothing for sharing on its hot path. `foreign`: the socket, when
+ *  the `WebSocket` option made it (its events are made DOM events), else null. */
 function makeMessageHandler(root, slow, foreign, shared) {
   if (foreign) {
-    const h = makeMessageHandler(root, slow, false, shared);
-    return (e) => h(domEvent(e));
+    const h = makeMessageHandler(root, slow, null, shared);
+    // A browser drops a message that arrives once the socket is no longer OPEN (after
+    // close(): the WebSockets standard's "if ready state is not OPEN, return"); the ws
+    // package delivers it. Dropped here too, so Node sees what a browser sees
+    // (tests/e2e/node-vs-browser.mjs).
+    return (e) => {
+      if (foreign.readyState === 1) h(domEvent(e));
+    };
   }
   if (shared) {
     return function onmessage(e) {

@@ -671,12 +671,17 @@ test('wasm linear memory stays flat under churn (allocator: freed memory is reus
     async function cycle(i) {
       const ws = new m.ResilientWebSocket(url, ['p' + (i % 7)], { WebSocket, pingInterval: 5, pongTimeout: 5000, reconnectDelay: 0, maxQueued: 64 });
       let got = 0;
-      ws.addEventListener('message', () => { got++; });
+      // The echoes of the five sends after the reconnect, awaited before close(): a message
+      // that arrives after close() is not delivered (as in browsers; ws alone delivered it).
+      let echoed;
+      const allEchoed = new Promise((r) => { echoed = r; });
+      ws.addEventListener('message', (e) => { if (typeof e.data === 'string' && e.data.startsWith('again ') && ++got === 5) echoed(); });
       for (let k = 0; k < 8 + (i % 9); k++) ws.send(k % 2 ? 'x'.repeat((i * 37 + k * 101) % 3000) : new Uint8Array((i * 13 + k) % 2000));
       await once(ws, 'open');
       ws.reconnect();
       for (let k = 0; k < 5; k++) ws.send('again ' + k);
       await once(ws, 'open');
+      await Promise.race([allEchoed, new Promise((r) => setTimeout(r, 2000))]);
       for (const bad of [() => ws.close(1, 'x'), () => ws.close(1000, 'r'.repeat(200)), () => new m.ResilientWebSocket(url, [], { WebSocket, backoffFactor: 0.5 }), () => new m.ResilientWebSocket(url, [], { WebSocket, pingInterval: -1 })]) {
         try { bad(); errors.push('no throw'); } catch (e) { if (i === 0) errors.push(e.name); }
       }
