@@ -95,6 +95,31 @@ export function resolveUrl(url) {
  * URL. Throws `TypeError` for a missing `url`, a `url` function without a `key`, or
  * anything else; the URL's `SyntaxError` as `resolveUrl`.
  */
+const warnedKeys = new Set();
+
+/** A later `getInstance` for an existing client: its options were set when the client was
+ *  created; options given now whose value differs (primitives, and arrays such as
+ *  `protocols`, compared by value; functions and objects not compared) are said once per
+ *  key instead of being ignored silently. */
+export function warnIgnoredOptions(key, given, createdWith) {
+  if (given === null || typeof given !== 'object' || warnedKeys.has(key)) return;
+  const base = createdWith !== null && typeof createdWith === 'object' ? createdWith : {};
+  const same = (a, b) =>
+    Object.is(a, b) ||
+    (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => Object.is(x, b[i])));
+  const comparable = (v) => v === null || typeof v !== 'object' || Array.isArray(v);
+  const differ = Object.keys(given).filter((k) => {
+    if (k === 'url' || k === 'key') return false;
+    const v = given[k];
+    return typeof v !== 'function' && comparable(v) && !same(v, base[k]);
+  });
+  if (differ.length === 0) return;
+  warnedKeys.add(key);
+  console.warn(
+    `ResilientWebSocket.getInstance: the client for '${key}' exists and keeps the options it was created with; these differ and are ignored: ${differ.join(', ')} (give this client another key to have other options)`,
+  );
+}
+
 export function instanceArgs(arg) {
   if (typeof arg === 'string') return [arg, undefined, undefined, resolveUrl(arg)];
   if (arg === null || typeof arg !== 'object') {

@@ -595,6 +595,17 @@ impl<P: Clone> Coordinator<P> {
         }
     }
 
+    /// The page is going away for good (`pagehide`, not into the back/forward cache): the
+    /// others hear that this participant left, so a leader whose user closed its client
+    /// closes the socket as soon as the last other client closes, and followers of this
+    /// tab, if it led, wait for the next leader at once.
+    pub fn unload(&mut self, now: Millis) {
+        let _ = now;
+        if self.role != Role::Detached {
+            self.post(Msg::Leave { from: self.me });
+        }
+    }
+
     /// The local client's `reconnect()` while another tab leads: the leader reconnects. As
     /// a plain client's, a no-op while what it sees is connecting or waiting
     /// (`lockReconnect`).

@@ -832,6 +832,10 @@ export function watchPage(cb) {
         if (typeof PageTransitionEvent === 'function' && e instanceof PageTransitionEvent && e.persisted) cb(kind);
       };
       on(g, 'pagehide', cached(5));
+      // Not persisted: the page is going away for good (closed, reloaded, navigated).
+      on(g, 'pagehide', (e) => {
+        if (!(typeof PageTransitionEvent === 'function' && e instanceof PageTransitionEvent && e.persisted)) cb(7);
+      });
       on(g, 'pageshow', cached(6));
     }
   }
@@ -1318,7 +1322,9 @@ function seedCreate(s) {
   });
   addEntry(st, 'statechange', (e) => {
     const vue = s.vue;
-    if (e.from === 'waiting' && e.to === 'connecting' && vue !== null && typeof vue === 'object') {
+    // Every new socket but the first (an automatic reconnect, `reconnect()`,
+    // `createWebSocket()`), as the seed calls them after creating each reconnect's socket.
+    if (e.to === 'connecting' && e.from !== 'idle' && vue !== null && typeof vue === 'object') {
       hook(vue, 'openSuccess', s.me);
       hook(vue, 'getSocketMsg', s.me);
     }

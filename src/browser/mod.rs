@@ -662,6 +662,12 @@ fn attach_page_listeners(inner: &Rc<Inner>) {
     let w = inner.weak.clone();
     let cb = Closure::new(move |kind: u8, _: JsValue| {
         if let Some(i) = w.upgrade() {
+            if kind == 7 {
+                // The page is going away for good: a shared client leaves the others now
+                // (a leader's lock goes with the page) instead of being missed for 10 s.
+                shared_run(&i, |c, now| c.unload(now));
+                return;
+            }
             run(&i, |e, now| match kind {
                 0 | 1 => e.set_online(now, kind == 0),
                 2 | 3 => e.set_visible(now, kind == 2),

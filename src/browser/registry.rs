@@ -16,25 +16,44 @@ struct Entry {
     key: String,
     shell: Shell,
     js: Option<JsValue>,
+    /// The options object JS created it with (to tell a later `getInstance` whose options
+    /// differ that they are ignored).
+    opts: Option<JsValue>,
 }
 
 thread_local! {
     static REGISTRY: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The registered client for `key`: its shell and its JS object if JS has one.
-pub fn get(key: &str) -> Option<(Shell, Option<JsValue>)> {
-    REGISTRY.with(|r| {
+/// The registered live client for `key`: its shell, its JS object if JS has one, and the
+/// options JS created it with. A client closed for good (its user's `close()`, a refused
+/// reconnect, `maxRetries`) is no longer live: it is forgotten, and the caller creates a
+/// new one.
+pub fn get(key: &str) -> Option<(Shell, Option<JsValue>, Option<JsValue>)> {
+    let found = REGISTRY.with(|r| {
         r.borrow()
             .iter()
             .find(|e| e.key == key)
-            .map(|e| (e.shell.clone(), e.js.clone()))
-    })
+            .map(|e| (e.shell.clone(), e.js.clone(), e.opts.clone()))
+    })?;
+    // (Read after the registry's borrow: the shell has its own state.)
+    if found.0.phase() == crate::engine::Phase::Closed {
+        remove(key, None, None);
+        return None;
+    }
+    Some(found)
 }
 
-/// Registers `shell` under `key` (with its JS object, if it has one).
-pub fn insert(key: String, shell: Shell, js: Option<JsValue>) {
-    REGISTRY.with(|r| r.borrow_mut().push(Entry { key, shell, js }));
+/// Registers `shell` under `key` (with its JS object and options, if it has them).
+pub fn insert(key: String, shell: Shell, js: Option<JsValue>, opts: Option<JsValue>) {
+    REGISTRY.with(|r| {
+        r.borrow_mut().push(Entry {
+            key,
+            shell,
+            js,
+            opts,
+        })
+    });
 }
 
 /// Records the JS object made for the client registered under `key`.

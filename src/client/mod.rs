@@ -179,11 +179,11 @@ impl Client {
             None => crate::validate::resolve_url(&JsValue::from_str(url))
                 .map_err(|e| Error::from_js(&e))?,
         };
-        if let Some((shell, _)) = registry::get(&key) {
+        if let Some((shell, _, _)) = registry::get(&key) {
             return Ok(Self::handle(shell, None));
         }
         let shell = Self::open(url, &options)?;
-        registry::insert(key, shell.clone(), None);
+        registry::insert(key, shell.clone(), None, None);
         Ok(Self::handle(shell, None))
     }
 

@@ -52,6 +52,8 @@ fn rws_install_class() {
 #[wasm_bindgen(module = "/src/input.js")]
 extern "C" {
     /// `getInstance`'s argument read: `[url, protocols, options, key]`; throws its errors.
+    #[wasm_bindgen(js_name = warnIgnoredOptions)]
+    fn warn_ignored_options(key: &str, given: &JsValue, created_with: &JsValue);
     #[wasm_bindgen(js_name = instanceArgs, catch)]
     fn instance_args(arg: &JsValue) -> Result<js_sys::Array, JsValue>;
 }
@@ -531,7 +533,9 @@ impl ResilientWebSocket {
         let args = instance_args(&key_or_options)?;
         let (url, protocols, options) = (args.get(0), args.get(1), args.get(2));
         let key = args.get(3).as_string().unwrap_or_default();
-        if let Some((shell, js)) = registry::get(&key) {
+        if let Some((shell, js, created_with)) = registry::get(&key) {
+            // Options apply when the client is created: differing ones are said, once.
+            warn_ignored_options(&key, &options, &created_with.unwrap_or(JsValue::UNDEFINED));
             return Ok(match js {
                 Some(js) => js,
                 None => {
@@ -546,7 +550,7 @@ impl ResilientWebSocket {
         let client = Self::create(&url, &protocols, &options)?;
         let shell = client.shell.clone();
         let js: JsValue = client.into();
-        registry::insert(key, shell, Some(js.clone()));
+        registry::insert(key, shell, Some(js.clone()), Some(options));
         Ok(js)
     }
 
