@@ -852,7 +852,8 @@ impl<P: Clone> Coordinator<P> {
     }
 
     /// The local client's view closes as after a clean close (`closing`, `close`,
-    /// `closed`), whatever the socket does.
+    /// `closed`), whatever the socket does; while waiting to reconnect, as a plain client's
+    /// with no socket: `closed` only.
     fn detach_view(&mut self, code: Option<u16>, reason: &str) {
         if self.view == Phase::Closed {
             return;
@@ -862,12 +863,12 @@ impl<P: Clone> Coordinator<P> {
                 from: self.view,
                 to: Phase::Closing,
             });
+            self.local(Event::Close {
+                code: code.unwrap_or(1005),
+                reason: reason.to_owned(),
+                was_clean: true,
+            });
         }
-        self.local(Event::Close {
-            code: code.unwrap_or(1005),
-            reason: reason.to_owned(),
-            was_clean: true,
-        });
         self.local(Event::StateChange {
             from: self.view,
             to: Phase::Closed,

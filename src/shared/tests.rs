@@ -785,3 +785,37 @@ fn a_stalled_leader_that_was_not_taken_over_goes_on_without_a_reconnect() {
     assert_eq!(w.max_sockets, 1);
     assert_eq!(w.sent("b-"), vec![0]);
 }
+
+/// Found by tests/e2e/shared-diff.mjs: a plain client closed while it waits to reconnect
+/// goes `waiting` -> `closed` with no `close` event (it has no socket to close); a shared
+/// tab's client did the same only with a `close` 1005 first.
+#[test]
+fn a_close_while_waiting_goes_to_closed_without_a_close_event_as_on_a_plain_client() {
+    let mut w = World::new(3);
+    w.run(100);
+    w.tabs[0].socket = false;
+    w.engine(
+        0,
+        vec![
+            Event::Close {
+                code: 1006,
+                reason: String::new(),
+                was_clean: false,
+            },
+            Event::StateChange {
+                from: Phase::Open,
+                to: Phase::Waiting,
+            },
+        ],
+    );
+    w.run(50);
+    // A follower, then the leader (another tab still follows it).
+    for i in [2, 0] {
+        let n = w.tabs[i].seen.len();
+        assert_eq!(w.tabs[i].seen[n - 1], "open>waiting", "tab {i}");
+        assert!(!w.tabs[i].c.close(w.now, Some(1000), ""));
+        w.actions(i);
+        assert_eq!(w.tabs[i].seen[n..], ["waiting>closed"], "tab {i}");
+        w.run(50);
+    }
+}
