@@ -155,6 +155,9 @@ pub(crate) struct State {
     timer: Option<Timeout>,
     armed: Option<Millis>,
     discarded: f64,
+    /// A shared leader whose user closed its client: what its client had queued, held
+    /// out of the engine (whose socket now serves the other tabs) until it reopens.
+    held: Option<crate::engine::Queue<JsValue>>,
     url: String,
     protocol: String,
     extensions: String,
@@ -271,6 +274,7 @@ impl Shell {
                 timer: None,
                 armed: None,
                 discarded: 0.0,
+                held: None,
                 url: initial_url,
                 protocol: String::new(),
                 extensions: String::new(),
@@ -540,11 +544,17 @@ impl Shell {
         if own == Some(false) {
             // A follower detached, or a leader whose socket stays for the other tabs (its
             // close events are queued; its socket's messages no longer reach it).
+            if clear_queue {
+                self.0.with(|s| s.engine.discard_queue());
+            }
             if self
                 .0
                 .with(|s| s.coord.as_ref().is_some_and(|c| c.local_closed()))
             {
                 events::set_mute(&self.0.js, true);
+                // Its queue is its own, kept for its reopening as a plain client's is; the
+                // engine's socket goes on for the others without it.
+                self.0.with(|s| s.held = Some(s.engine.take_queue()));
             }
             drive(&self.0);
             return;
@@ -571,6 +581,12 @@ impl Shell {
             // them sees it again).
             Some((Role::Detached, _)) | Some((Role::Leader, true)) => {
                 events::set_mute(&self.0.js, false);
+                self.0.with(|s| {
+                    if let Some(mut held) = s.held.take() {
+                        held.append(s.engine.clear_queue());
+                        s.engine.set_queue(held);
+                    }
+                });
                 shared_run(&self.0, |c, now| c.start(now))
             }
             // The leader reconnects the one socket, as a plain client would.
@@ -1054,8 +1070,11 @@ fn create_socket(
         Ok((u, slot)) => {
             let old = inner.with(|s| {
                 // A new socket: what was discarded after the last close counted in the
-                // old socket's `bufferedAmount`, as natively (a fresh socket starts at 0).
-                s.discarded = 0.0;
+                // old socket's `bufferedAmount`, as natively (a fresh socket starts at 0) —
+                // unless the local client is closed and this socket is the other tabs'.
+                if !s.coord.as_ref().is_some_and(|c| c.local_closed()) {
+                    s.discarded = 0.0;
+                }
                 s.url = u;
                 s.engine.handle_created(id);
                 s.slot.replace(slot)

@@ -112,6 +112,14 @@ impl<P> Queue<P> {
         }
     }
 
+    /// Puts messages that were already accepted after everything queued, whatever the
+    /// bounds.
+    pub fn append(&mut self, items: Vec<P>) {
+        for d in items {
+            self.items.push_back((d, 0));
+        }
+    }
+
     /// An empty queue with the same bounds, and this one's messages.
     pub fn take(&mut self) -> Queue<P> {
         let empty = Queue::new(self.max_len, self.max_bytes, self.policy);
