@@ -32,7 +32,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent};
 
-use crate::engine::{Config, Engine, Event, Io, Millis, Phase, SendOutcome, SocketId};
+use crate::engine::{config, Config, Engine, Event, Io, Millis, Phase, SendOutcome, SocketId};
 use crate::errors;
 use crate::shared::{Action, Coordinator, Role, SharedConfig};
 use link::Link;
@@ -866,18 +866,22 @@ fn refresh_slow(inner: &Inner) {
 }
 
 fn rearm(inner: &Rc<Inner>) {
-    let (deadline, same) = inner.with(|s| {
+    let (deadline, same, staged) = inner.with(|s| {
         let d = match s.coord.as_ref().and_then(|c| c.poll_timeout()) {
             Some(c) => Some(s.engine.poll_timeout().map_or(c, |e| e.min(c))),
             None => s.engine.poll_timeout(),
         };
-        (d, d == s.armed && (d.is_none() || s.timer.is_some()))
+        let same = d == s.armed && (d.is_none() || s.timer.is_some());
+        (d, same, s.engine.visible())
     });
     if same {
         return;
     }
     let timer = deadline.map(|d| {
-        let delay = d.saturating_sub(now()).min(i32::MAX as u64) as u32;
+        // In stages on a visible page: Firefox holds a long timer back by up to 1/8 of its
+        // delay (config::wake_delay). A stage before the deadline finds nothing due (both
+        // machines compare their deadlines with `now`) and the drive below arms the next.
+        let delay = config::wake_delay(d.saturating_sub(now()), staged).min(i32::MAX as u64) as u32;
         let w = inner.weak.clone();
         Timeout::new(delay, move || {
             if let Some(i) = w.upgrade() {

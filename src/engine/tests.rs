@@ -1263,3 +1263,49 @@ fn an_error_with_no_close_after_it_is_a_close_after_a_grace_period() {
         0
     );
 }
+
+/// The shell's staged timers (Firefox holds a timer armed for D ms back by up to D/8): every
+/// stage, even held back by its full tolerance, lands no later than the deadline; the last
+/// timer is short; a 30 s or a 5 s wait takes four timers; a hidden page keeps one.
+#[test]
+fn staged_timers_reach_the_deadline_whatever_firefox_holds_them_back() {
+    use config::{wake_delay, MAX_DELAY_MS, STAGED_TIMER_FINAL_MS};
+    for total in [
+        0,
+        1,
+        64,
+        65,
+        100,
+        1_000,
+        5_000,
+        15_000,
+        30_000,
+        300_000,
+        MAX_DELAY_MS,
+    ] {
+        // Each stage fired as late as Firefox allows (delay + delay / 8), then on time.
+        for held_back in [true, false] {
+            let mut remaining = total;
+            let mut timers = 0;
+            loop {
+                let delay = wake_delay(remaining, true);
+                timers += 1;
+                if delay == remaining {
+                    assert!(delay <= STAGED_TIMER_FINAL_MS, "{total}");
+                    break;
+                }
+                let fired = if held_back { delay + delay / 8 } else { delay };
+                assert!(
+                    fired <= remaining,
+                    "{total}: a stage of {delay} passed the deadline"
+                );
+                remaining -= fired;
+                assert!(timers < 200, "{total}: no progress");
+            }
+            if !held_back && (total == 30_000 || total == 5_000) {
+                assert_eq!(timers, 4, "{total}");
+            }
+        }
+        assert_eq!(wake_delay(total, false), total);
+    }
+}
