@@ -245,6 +245,12 @@ pub struct Coordinator<P> {
     pending: VecDeque<(TabId, u64, P)>,
     /// Leading: the socket is open.
     socket_open: bool,
+    /// Local events due in a later task, as a plain client's: the `close` (and `closed`)
+    /// after the user's `close()`, which a socket reports once its closing handshake ends.
+    later: VecDeque<Event<P>>,
+    /// A leader whose user closed its client reopened it: it sees the socket again in a
+    /// later task (first `connecting`, as a plain client's `reconnect()`).
+    rejoin: bool,
     /// Leading, but the local client was closed by its user while other tabs follow: the
     /// socket stays for them (the local client sees it closed) until the last one leaves.
     local_closed: bool,
@@ -276,6 +282,8 @@ impl<P: Clone> Coordinator<P> {
             written: ById::default(),
             pending: VecDeque::new(),
             socket_open: false,
+            later: VecDeque::new(),
+            rejoin: false,
             local_closed: false,
             last_tick: 0,
             stealing: false,
@@ -327,9 +335,23 @@ impl<P: Clone> Coordinator<P> {
 
     /// When [`Coordinator::handle_timeout`] is due.
     pub fn poll_timeout(&self) -> Option<Millis> {
+        if !self.later.is_empty() || self.rejoin {
+            // Due at once: a task of its own, after the call that queued them.
+            return Some(0);
+        }
         match self.role {
             Role::Detached => None,
             _ => Some(self.last_tick.saturating_add(self.cfg.beat_interval)),
+        }
+    }
+
+    /// Delivers the local events queued for a later task (see `later`, `rejoin`).
+    fn flush_later(&mut self) {
+        while let Some(ev) = self.later.pop_front() {
+            self.local(ev);
+        }
+        if std::mem::take(&mut self.rejoin) {
+            self.reconcile(self.snapshot.clone());
         }
     }
 
@@ -368,11 +390,18 @@ impl<P: Clone> Coordinator<P> {
     /// The user opened the client (or reopened it after `close`): ask for the lock and
     /// follow whoever leads meanwhile.
     pub fn start(&mut self, now: Millis) {
+        // A close still finishing: it finishes first.
+        self.flush_later();
         if self.role == Role::Leader && self.local_closed {
             // Closed by the user while the socket stayed for the others: the local client
-            // sees it again as it is.
+            // sees it again as a plain client's reconnect() would, `connecting` now and the
+            // socket as it is in a later task.
             self.local_closed = false;
-            self.reconcile(self.snapshot.clone());
+            self.local(Event::StateChange {
+                from: self.view,
+                to: Phase::Connecting,
+            });
+            self.rejoin = true;
             return;
         }
         if self.role != Role::Detached {
@@ -610,10 +639,17 @@ impl<P: Clone> Coordinator<P> {
     /// a plain client's, a no-op while what it sees is connecting or waiting
     /// (`lockReconnect`).
     pub fn request_reconnect(&mut self) {
-        if matches!(self.view, Phase::Connecting | Phase::Waiting) {
+        if matches!(self.view, Phase::Connecting | Phase::Waiting | Phase::Closing) {
             return;
         }
         if self.role == Role::Follower {
+            if self.view == Phase::Open {
+                // As a plain client's reconnect(): its socket is closing from now on.
+                self.local(Event::StateChange {
+                    from: Phase::Open,
+                    to: Phase::Closing,
+                });
+            }
             self.post(Msg::Reconnect { from: self.me });
         }
     }
@@ -695,6 +731,7 @@ impl<P: Clone> Coordinator<P> {
 
     /// The timer fired.
     pub fn handle_timeout(&mut self, now: Millis) {
+        self.flush_later();
         self.check_stale(now);
         match self.role {
             Role::Detached => {}
@@ -855,22 +892,30 @@ impl<P: Clone> Coordinator<P> {
     /// `closed`), whatever the socket does; while waiting to reconnect, as a plain client's
     /// with no socket: `closed` only.
     fn detach_view(&mut self, code: Option<u16>, reason: &str) {
+        self.rejoin = false;
         if self.view == Phase::Closed {
             return;
         }
-        if self.view != Phase::Waiting {
+        if self.view == Phase::Waiting {
+            // As a plain client's close() while waiting: closed at once, no `close` event.
             self.local(Event::StateChange {
                 from: self.view,
-                to: Phase::Closing,
+                to: Phase::Closed,
             });
-            self.local(Event::Close {
-                code: code.unwrap_or(1005),
-                reason: reason.to_owned(),
-                was_clean: true,
-            });
+            return;
         }
+        // As a plain client's: `closing` now, the `close` and `closed` in a later task.
         self.local(Event::StateChange {
             from: self.view,
+            to: Phase::Closing,
+        });
+        self.later.push_back(Event::Close {
+            code: code.unwrap_or(1005),
+            reason: reason.to_owned(),
+            was_clean: true,
+        });
+        self.later.push_back(Event::StateChange {
+            from: Phase::Closing,
             to: Phase::Closed,
         });
     }

@@ -37,6 +37,9 @@ pub const CLOSE_NORMAL: u16 = 1000;
 /// reported by the local `close` event. (Not 1001 "going away": browsers let scripts
 /// close only with 1000 or 3000–4999, and reject 1001 with `InvalidAccessError`.)
 pub const CLOSE_PAGE_CACHED: u16 = 4002;
+/// How long `reconnect()` of an open socket waits for its closing handshake when
+/// `closeTimeout` is 0 (the new socket opens after the old one closed, or after this).
+pub const REOPEN_CLOSE_WAIT_MS: Millis = 1000;
 /// Close code reported when the connection dropped without a close frame.
 pub const CLOSE_ABNORMAL: u16 = 1006;
 /// Policy violation: by default no reconnect after it (it usually means "rejected").
@@ -308,6 +311,10 @@ pub struct Engine<P> {
     /// (WebKit fires none for some failures, e.g. a port it refuses to connect to).
     error_deadline: Option<Millis>,
     close_deadline: Option<Millis>,
+    /// The user's `reconnect()` of an open socket: the socket is closing, and the next one
+    /// opens once it closed (or [`REOPEN_CLOSE_WAIT_MS`] / `closeTimeout` passed), so the
+    /// server never holds the old and the new connection at once.
+    reopen: bool,
     reconnect_at: Option<Millis>,
     user_close: bool,
     /// The current socket reported an error: natively `readyState` is CLOSED from then on.
@@ -357,6 +364,7 @@ impl<P> Engine<P> {
             connect_rearmed: false,
             error_deadline: None,
             close_deadline: None,
+            reopen: false,
             reconnect_at: None,
             user_close: false,
             failed: false,
@@ -703,6 +711,14 @@ impl<P> Engine<P> {
             reason: reason.to_owned(),
             was_clean,
         });
+        if std::mem::replace(&mut self.reopen, false) {
+            // The user's reconnect(): the old socket is gone, the new one opens now.
+            self.close_deadline = None;
+            self.error_deadline = None;
+            self.created = false;
+            self.open_socket(now);
+            return;
+        }
         let retry = should_reconnect.unwrap_or(Self::default_should_reconnect(code));
         self.after_close(now, retry);
     }
@@ -840,7 +856,11 @@ impl<P> Engine<P> {
                 }
                 // The peer never answered the closing handshake: stop waiting for it.
                 self.close_deadline = None;
+                let reopen = std::mem::replace(&mut self.reopen, false);
                 self.give_up(now, "close timeout", false);
+                if reopen {
+                    self.open_socket(now);
+                }
             }
             Phase::Waiting => {
                 let Some(at) = self.reconnect_at else { return };
@@ -942,6 +962,8 @@ impl<P> Engine<P> {
     /// ```
     pub fn close(&mut self, now: Millis, code: Option<u16>, reason: &str) {
         self.user_close = true;
+        // A reconnect() waiting for the old socket to close: the user's close wins.
+        self.reopen = false;
         self.cached = false;
         self.hb.next_ping = None;
         self.hb.pong_deadline = None;
@@ -1007,11 +1029,30 @@ impl<P> Engine<P> {
         }
         match self.phase {
             Phase::Connecting | Phase::Waiting => {}
+            Phase::Closing if self.reopen => {}
             Phase::Open | Phase::Closing => {
+                // Close first; the next socket opens when this one closed (`handle_close`),
+                // so the server never holds two connections of this client at once.
                 self.user_close = false;
                 self.attempt = 0;
-                self.drop_socket(now, CLOSE_NORMAL, "reconnect", false);
-                self.open_socket(now);
+                self.reopen = true;
+                self.hb.next_ping = None;
+                self.hb.pong_deadline = None;
+                if self.phase == Phase::Open {
+                    if let Some(socket) = self.socket {
+                        self.io.push_back(Io::CloseSocket {
+                            socket,
+                            code: Some(CLOSE_NORMAL),
+                            reason: String::from("reconnect"),
+                        });
+                    }
+                    self.set_phase(Phase::Closing);
+                }
+                let t = match self.cfg.close_timeout_ms() {
+                    0 => REOPEN_CLOSE_WAIT_MS,
+                    t => t,
+                };
+                self.close_deadline = Some(now.saturating_add(t));
             }
             Phase::Idle | Phase::Closed => {
                 self.user_close = false;

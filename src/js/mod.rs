@@ -168,7 +168,10 @@ export interface ResilientWebSocket extends EventTarget {
   send(data: ResilientWebSocketData, options?: { queue?: boolean }): void;
   /** `close(code?, reason?, { clearQueue? })` with the native validation; no reconnect. */
   close(code?: number, reason?: string, options?: { clearQueue?: boolean }): void;
-  /** Reconnects (no-op while `lockReconnect` holds); reopens after `close()`. */
+  /**
+   * Reconnects (no-op while `lockReconnect` holds); reopens after `close()`. An open socket
+   * is closed first (1000 "reconnect"), and the next one opens once it closed: never two.
+   */
   reconnect(): void;
   /** Alias of `reconnect()`. */
   open(): void;

@@ -180,18 +180,22 @@ impl World {
                 Action::DeliverMessage(d) => self.tabs[i].seen.push(format!("msg:{d}")),
                 Action::CloseSocket => self.user_closed(i),
                 Action::Reconnect => {
-                    // The engine replaces its open socket at once.
+                    // The engine closes its open socket, then opens the next one.
                     self.connections += 1;
                     self.engine(
                         i,
                         vec![
+                            Event::StateChange {
+                                from: Phase::Open,
+                                to: Phase::Closing,
+                            },
                             Event::Close {
                                 code: 1000,
                                 reason: "reconnect".into(),
                                 was_clean: true,
                             },
                             Event::StateChange {
-                                from: Phase::Open,
+                                from: Phase::Closing,
                                 to: Phase::Connecting,
                             },
                             Event::StateChange {
@@ -502,6 +506,10 @@ fn user_close_detaches_a_follower_only_and_the_last_close_closes_the_socket() {
     w.run(100);
     assert!(!w.tabs[2].c.close(w.now, Some(1000), "bye"));
     w.actions(2);
+    // As a plain client's close(): `closing` at once, `close` and `closed` a task later.
+    assert_eq!(w.tabs[2].seen[3..], ["open>closing"]);
+    assert_eq!(w.tabs[2].c.view(), Phase::Closing);
+    w.run(50);
     assert_eq!(
         w.tabs[2].seen[3..],
         ["open>closing", "close:1000", "closing>closed"]
@@ -529,6 +537,7 @@ fn a_leader_closed_by_its_user_keeps_the_socket_for_the_others_until_the_last_le
     // The leader's user closes: only its client detaches; the socket stays.
     assert!(!w.tabs[0].c.close(w.now, Some(1000), "bye"));
     w.actions(0);
+    w.run(50);
     assert_eq!(
         w.tabs[0].seen[3..],
         ["open>closing", "close:1000", "closing>closed"]
@@ -580,10 +589,14 @@ fn a_leader_closed_by_its_user_closes_when_its_last_follower_dies_and_can_reopen
     w.run(100);
     assert!(!w.tabs[0].c.close(w.now, None, ""));
     w.actions(0);
-    // Reopened while the socket is still there: it sees the socket again, no new one.
+    w.run(50);
+    // Reopened while the socket is still there: it sees the socket again, no new one (as
+    // a plain client's reconnect(): `connecting` at once, the open a task later).
     w.tabs[0].c.start(w.now);
     w.actions(0);
     assert!(!w.tabs[0].c.local_closed());
+    assert_eq!(w.tabs[0].c.view(), Phase::Connecting);
+    w.run(50);
     assert_eq!(w.tabs[0].c.view(), Phase::Open);
     assert_eq!(
         w.tabs[0].seen[3..],
@@ -591,7 +604,8 @@ fn a_leader_closed_by_its_user_closes_when_its_last_follower_dies_and_can_reopen
             "open>closing",
             "close:1005",
             "closing>closed",
-            "closed>open",
+            "closed>connecting",
+            "connecting>open",
             "open"
         ]
     );
@@ -646,7 +660,13 @@ fn a_followers_reconnect_makes_the_leader_reconnect() {
     assert_eq!(w.tabs[1].c.view(), Phase::Open);
     assert_eq!(
         w.tabs[1].seen[3..],
-        ["close:1000", "open>connecting", "connecting>open", "open"]
+        [
+            "open>closing",
+            "close:1000",
+            "closing>connecting",
+            "connecting>open",
+            "open"
+        ]
     );
     // While what it sees is connecting (a newcomer), it is a no-op, as a plain client's.
     let c = w.open_tab();

@@ -118,6 +118,12 @@ test('the tarball: entries, types, and only what it should ship', async () => {
     assert.ok(list.includes(f), `${f} in the tarball: ${list}`);
   }
   assert.ok(list.every((f) => !/\.(rs|toml|mjs)$|^src\/|^tests\//.test(f)), `no sources or tests: ${list}`);
+  // Every relative link of the packed README resolves inside the package (on npm there is
+  // no repository around it).
+  const readme = await readFile(join(ROOT, 'npm/README.md'), 'utf8');
+  const links = [...readme.matchAll(/\]\(([^)#:]+)(#[^)]*)?\)/g)].map((m) => m[1]);
+  assert.ok(links.length > 0, 'the README links its docs');
+  for (const l of links) assert.ok(list.includes(l.replace(/^\.\//, '')), `README link ${l} is in the tarball: ${list}`);
   const manifest = JSON.parse(await readFile(join(ROOT, 'npm/package.json'), 'utf8'));
   assert.equal(manifest.name, 'resilient-ws');
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
