@@ -639,7 +639,10 @@ impl<P: Clone> Coordinator<P> {
     /// a plain client's, a no-op while what it sees is connecting or waiting
     /// (`lockReconnect`).
     pub fn request_reconnect(&mut self) {
-        if matches!(self.view, Phase::Connecting | Phase::Waiting | Phase::Closing) {
+        if matches!(
+            self.view,
+            Phase::Connecting | Phase::Waiting | Phase::Closing
+        ) {
             return;
         }
         if self.role == Role::Follower {

@@ -657,7 +657,11 @@ fn user_reconnect_on_an_open_socket_closes_it_then_opens_the_next_one() {
         Action::CloseSocket { socket, code: Some(1000), reason } if *socket == old && reason == "reconnect"
     )));
     assert_eq!(s.e.phase(), Phase::Closing);
-    assert_eq!(s.opens(), vec![0], "no second socket while the first is closing");
+    assert_eq!(
+        s.opens(),
+        vec![0],
+        "no second socket while the first is closing"
+    );
     s.e.reconnect(s.now); // lockReconnect: a second call changes nothing
     s.drain();
     assert_eq!(s.opens(), vec![0]);
