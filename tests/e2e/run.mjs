@@ -604,6 +604,63 @@ test('Node without a global WebSocket: importing touches no window/document; the
   assert.ok(['closing', 'closed'].includes(r.state), r.state);
 });
 
+test('outside-review regressions in Node: getInstance never returns a client closed for good and says once that differing options are ignored; websocketClass calls the thatVue hooks after reconnect() and createWebSocket() too', { timeout: 30000 }, async (t) => {
+  const wsUrl = `${HTTP.replace('http', 'ws')}/echo?tag=${uniqueTag('review')}`;
+  const r = await node(t, `
+    import { readFileSync } from 'node:fs';
+    const m = await import('./pkg/resilient_ws.js');
+    m.initSync({ module: readFileSync('./pkg/resilient_ws_bg.wasm') });
+    const { WebSocket } = await import('ws');
+    globalThis.WebSocket = WebSocket;
+    const url = ${JSON.stringify(wsUrl)};
+    const once = (ws, type) => new Promise((r) => ws.addEventListener(type, r, { once: true }));
+    const R = m.ResilientWebSocket;
+    // 1. A closed client is not handed out again.
+    const a = R.getInstance({ url, pingInterval: 0 });
+    await once(a, 'open');
+    a.close();
+    await once(a, 'close');
+    const b = R.getInstance({ url, pingInterval: 0 });
+    const replaced = [b !== a, a.state, b.state];
+    await once(b, 'open');
+    // 2. Differing options for an existing key: one warning naming them; same options: none.
+    const warns = [];
+    const warn = console.warn;
+    console.warn = (...xs) => warns.push(xs.join(' '));
+    R.getInstance({ url, pingInterval: 0 });
+    R.getInstance({ url, pingInterval: 0, protocols: ['other'] });
+    R.getInstance({ url, pingInterval: 1000 });
+    console.warn = warn;
+    R.disposeInstance(url);
+    // 3. websocketClass: the thatVue hooks after every new socket but the first.
+    const hooks = [];
+    const thatVue = { openSuccess: () => hooks.push('openSuccess'), getSocketMsg: () => hooks.push('getSocketMsg') };
+    m.websocketClass.configure({ url, pingInterval: 0, reconnectDelay: 100 });
+    const s = new m.websocketClass(thatVue);
+    const opened = () => new Promise((r) => s.onopenSuccess(r));
+    await opened();
+    const h0 = hooks.length;
+    s.reconnect();
+    await opened();
+    const h1 = hooks.length;
+    s.closeSocket();
+    await new Promise((r) => setTimeout(r, 100));
+    s.createWebSocket();
+    await opened();
+    const h2 = hooks.length;
+    s.closeSocket();
+    console.log(JSON.stringify({ replaced, warns, hooks: [h0, h1, h2] }));
+    setTimeout(() => process.exit(0), 50);
+  `);
+  // Before: the same closed client came back (true would read false, state 'closed').
+  assert.deepEqual(r.replaced, [true, 'closed', 'connecting']);
+  // Before: no warning at all.
+  assert.equal(r.warns.length, 1, JSON.stringify(r.warns));
+  assert.match(r.warns[0], /protocols/);
+  // Before: [0, 0, 0] (only an automatic reconnect called them).
+  assert.deepEqual(r.hooks, [0, 2, 4]);
+});
+
 test('Node regressions: ws + connectTimeout on a peer that never answers closes 4001 and reconnects without crashing the process; a global WebSocket (a mock) whose close() calls onclose synchronously closes the client', { timeout: 30000 }, async (t) => {
   const r = await node(t, `
     import { readFileSync } from 'node:fs';

@@ -344,6 +344,20 @@ test('6. close() detaches one tab at a time, the leader\'s too (its socket stays
     await expectStats(tag, { max_open: 1, accepted: 1 });
   }));
 
+test('a tab that unloads leaves at once: after a follower\'s page is closed without close(), the leader\'s close() closes the socket at once (before: ~10 s later)', { timeout: 60000 }, async () =>
+  withTabs(2, 'unload', async ({ tag, pages }) => {
+    const leader = await leaderOf(pages);
+    const follower = 1 - leader;
+    await pages[follower].close({ runBeforeUnload: true });
+    await sleep(300);
+    const t0 = Date.now();
+    await pages[leader].evaluate(() => window.c.close());
+    await until('no connection', async () => (await stats(tag)).open === 0, 3000);
+    const ms = Date.now() - t0;
+    assert.ok(ms < 2000, `closed ${ms} ms after the last close()`);
+    await expectStats(tag, { accepted: 1, max_open: 1 });
+  }));
+
 test('a follower\'s send obeys its queue bounds as the leader\'s does (server down: RangeError with overflow: error, InvalidStateError with queue: false, queuedAmount), and the queue goes out on the next open', { timeout: 60000 }, async () =>
   withTabs(2, 'fqueue', async ({ tag, pages }) => {
     const leader = await leaderOf(pages);
