@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
+import { readFile } from 'node:fs/promises';
 import { serverStats, sleep, until } from '../support/until.mjs';
 
 const HTTP = process.env.RWS_TEST_HTTP;
@@ -343,6 +344,27 @@ test('6. close() detaches one tab at a time, the leader\'s too (its socket stays
     await until('no connection', async () => (await stats(tag)).open === 0, 5000);
     await expectStats(tag, { max_open: 1, accepted: 1 });
   }));
+
+test('docs/examples/shared-tabs.js (the docs\' example, as is): two tabs, one leader, one follower, one connection', { timeout: 30000 }, async () => {
+  const tag = uniqueTag('example');
+  const source = await readFile(new URL('../../docs/examples/shared-tabs.js', import.meta.url), 'utf8');
+  // The module as a page script: its import from the package is the page's `rws`.
+  const script = source
+    .replace("import { ResilientWebSocket } from 'resilient-ws';", 'const { ResilientWebSocket } = window.rws;')
+    .replace('export function', 'function');
+  assert.ok(!/\bimport\b|\bexport\b/.test(script), 'the example has one import and one export');
+  await inContext(async (ctx) => {
+    const pages = [await barePage(ctx), await barePage(ctx)];
+    for (const p of pages) {
+      await p.evaluate(([src, url]) => {
+        window.c = new Function(`${src}; return sharedSocket;`)()(url);
+      }, [script, `${WS}/echo?tag=${tag}`]);
+    }
+    await until('both open', async () => (await Promise.all(pages.map((p) => p.evaluate(() => window.c.state)))).every((s) => s === 'open'));
+    assert.deepEqual((await roles(pages)).sort(), ['follower', 'leader']);
+    await expectStats(tag, { open: 1, max_open: 1 });
+  });
+});
 
 test('a tab that unloads leaves at once: after a follower\'s page is closed without close(), the leader\'s close() closes the socket at once (before: ~10 s later)', { timeout: 60000 }, async () =>
   withTabs(2, 'unload', async ({ tag, pages }) => {
