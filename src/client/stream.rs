@@ -263,9 +263,12 @@ impl Sink<Message> for Sender {
         let state = shell.phase();
         match state {
             State::Open if !user_close => Poll::Ready(Ok(())),
-            State::Closed | State::Closing => Poll::Ready(Err(Error::InvalidState(
-                "the client is closed: reconnect() before sending".into(),
-            ))),
+            // (Closing without the user's close: a reconnect() waits for the old socket.)
+            State::Closed | State::Closing if user_close || state == State::Closed => {
+                Poll::Ready(Err(Error::InvalidState(
+                    "the client is closed: reconnect() before sending".into(),
+                )))
+            }
             _ if room => Poll::Ready(Ok(())),
             _ => {
                 self.wait(cx);

@@ -1218,7 +1218,14 @@ impl<P> Engine<P> {
     /// assert_eq!(engine.send("hi".to_string(), 2, true), Ok(SendOutcome::SendNow("hi".to_string())));
     /// ```
     pub fn send(&mut self, data: P, bytes: usize, queue: bool) -> Result<SendOutcome<P>, Error> {
-        self.send_in(self.phase, data, bytes, queue)
+        // While the user's reconnect() waits for the old socket to close, sends are for the
+        // next socket: queued as while it connects.
+        let phase = if self.reopen && self.phase == Phase::Closing {
+            Phase::Connecting
+        } else {
+            self.phase
+        };
+        self.send_in(phase, data, bytes, queue)
     }
 
     /// [`Engine::send`] as if the client were in `phase`: a shared client that follows
