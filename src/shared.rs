@@ -313,6 +313,13 @@ impl<P: Clone> Coordinator<P> {
         self.local_closed
     }
 
+    /// Whether the local client sees the coordinator's view rather than the own engine's
+    /// phase: following another tab, closed by its user while this tab keeps the socket, or
+    /// reopened and not yet shown the socket (a task later).
+    pub fn mirrors(&self) -> bool {
+        !self.owns_socket() || self.local_closed || self.rejoin
+    }
+
     /// What the local client's `state` is.
     pub fn view(&self) -> Phase {
         self.view

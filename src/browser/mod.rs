@@ -357,12 +357,8 @@ impl Shell {
     /// A shared client that does not own the socket, or whose user closed it while the
     /// socket stays for the other tabs: what it sees (the coordinator's view).
     fn mirror<R>(&self, f: impl FnOnce(&Coordinator<JsValue>) -> R) -> Option<R> {
-        self.0.with(|s| {
-            s.coord
-                .as_ref()
-                .filter(|c| !c.owns_socket() || c.local_closed())
-                .map(f)
-        })
+        self.0
+            .with(|s| s.coord.as_ref().filter(|c| c.mirrors()).map(f))
     }
 
     /// A shared client: whether this tab owns the socket (`None`: not shared).

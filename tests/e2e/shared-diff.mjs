@@ -421,6 +421,16 @@ const KNOWN = STRICT ? [] : [
         // plain client's fresh connect does not have.
         if (out[i]?.ty === 'statechange' && out[i].to === 'open' && out[i + 1]?.ty === 'open' && out[i + 2]?.ty === 'reconnect') out.splice(i + 2, 1);
       }
+      // The same when the rejoin's own task came before the shared timer: [closed ->
+      // connecting, reconnect() returning connecting, connecting -> waiting, waiting ->
+      // connecting] (the leader's tab sees the socket a task later, and it was waiting).
+      for (let i = 1; i + 2 < out.length; i++) {
+        const [op, a, b] = [out[i], out[i + 1], out[i + 2]];
+        if (!(op.ty === 'op' && op.op === 'reconnect' && op.after.state === 'connecting' && out[i - 1].ty === 'statechange' && out[i - 1].from === 'closed' && out[i - 1].to === 'connecting')) continue;
+        if (!(a.ty === 'statechange' && a.from === 'connecting' && a.to === 'waiting' && b.ty === 'statechange' && b.from === 'waiting' && b.to === 'connecting')) continue;
+        out.splice(i + 1, 2);
+        if (out[i + 1]?.ty === 'statechange' && out[i + 1].to === 'open' && out[i + 2]?.ty === 'open' && out[i + 3]?.ty === 'reconnect') out.splice(i + 3, 1);
+      }
       return out;
     },
   },
