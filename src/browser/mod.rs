@@ -474,48 +474,35 @@ impl Shell {
     ) -> Result<(), JsValue> {
         check_sendable(data)?;
         // (`is_shared` first: a client alone with its socket pays no borrow for sharing on
-        // its send path.)
-        if let Some(view) = self
+        // its send path.) A shared client whose socket is another tab's decides its send as
+        // a plain client does, by what it sees and with its own engine's queue and bounds;
+        // only where a message goes differs (its own socket, or the leader's).
+        let view = self
             .is_shared()
             .then(|| self.mirror(|c| c.view()))
-            .flatten()
-        {
-            // Another tab owns the socket. The send is decided as a plain client's, by what
-            // this client sees and with its own queue and bounds: open, it goes to the
-            // leader (unconfirmed until written); connecting or waiting, it is queued here
-            // (overflow, errors and `queuedAmount` as natively) and goes on the next open.
-            let n = bytes();
-            let outcome = self
-                .0
-                .with(|s| s.engine.send_in(view, data.clone(), n, queue));
-            let res = match outcome {
-                Ok(SendOutcome::SendNow(d)) => {
-                    self.0.with(|s| {
-                        if let Some(c) = s.coord.as_mut() {
-                            c.send(d);
-                        }
-                    });
-                    Ok(())
-                }
-                Ok(SendOutcome::Discarded(n)) => {
-                    let counted = events::discarded_bytes(n as f64);
-                    self.0.with(|s| s.discarded += counted);
-                    Ok(())
-                }
-                Ok(SendOutcome::Queued) | Ok(SendOutcome::Dropped) => Ok(()),
-                Err(e) => Err(errors::to_js(&e)),
-            };
-            drive(&self.0);
-            return res;
-        }
-        // Hot path: open → straight to the socket, no copy.
-        let open = socket_call(&self.0, open_slot, |ws| send_raw(ws, data));
-        if let Some(r) = open {
-            return r;
+            .flatten();
+        if view.is_none() {
+            // Hot path: open → straight to the socket, no copy.
+            let open = socket_call(&self.0, open_slot, |ws| send_raw(ws, data));
+            if let Some(r) = open {
+                return r;
+            }
         }
         let n = bytes();
-        let outcome = self.0.with(|s| s.engine.send(data.clone(), n, queue));
+        let outcome = self.0.with(|s| match view {
+            Some(v) => s.engine.send_in(v, data.clone(), n, queue),
+            None => s.engine.send(data.clone(), n, queue),
+        });
         let res = match outcome {
+            Ok(SendOutcome::SendNow(d)) if view.is_some() => {
+                // To the leader, unconfirmed until written.
+                self.0.with(|s| {
+                    if let Some(c) = s.coord.as_mut() {
+                        c.send(d);
+                    }
+                });
+                Ok(())
+            }
             Ok(SendOutcome::SendNow(d)) => {
                 socket_call(&self.0, |s| s.slot.as_ref(), |ws| send_raw(ws, &d)).unwrap_or(Ok(()))
             }
