@@ -313,11 +313,17 @@ impl<P: Clone> Coordinator<P> {
         self.local_closed
     }
 
-    /// Whether the local client sees the coordinator's view rather than the own engine's
-    /// phase: following another tab, closed by its user while this tab keeps the socket, or
-    /// reopened and not yet shown the socket (a task later).
+    /// Whether the local client of the tab that owns the socket sees the coordinator's
+    /// view rather than its engine's phase: closed by its user while this tab keeps the
+    /// socket for the others, or reopened and not yet shown the socket (a task later). (A
+    /// follower's engine follows the view itself: see `Engine::follow`.)
     pub fn mirrors(&self) -> bool {
-        !self.owns_socket() || self.local_closed || self.rejoin
+        self.owns_socket() && (self.local_closed || self.rejoin)
+    }
+
+    /// Whether the local client follows another tab's socket.
+    pub fn follows_other(&self) -> bool {
+        !self.owns_socket()
     }
 
     /// What the local client's `state` is.

@@ -793,6 +793,9 @@ export function detachSocket(ws) {
   }
   try {
     if (ws.readyState < 2) ws.close();
+    // Node's `ws` can drop a socket whose closing handshake we no longer wait for (a
+    // browser's socket finishes it by itself).
+    if (ws.readyState === 2 && typeof ws.terminate === 'function') ws.terminate();
   } catch {
     // a foreign socket's close threw: nothing more to do
   }

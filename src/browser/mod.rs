@@ -354,11 +354,23 @@ impl Shell {
         self.0.opts.shared.is_some()
     }
 
-    /// A shared client that does not own the socket, or whose user closed it while the
-    /// socket stays for the other tabs: what it sees (the coordinator's view).
+    /// The tab that owns the socket, while its user's client is closed (or not yet shown
+    /// the socket again): what that client sees (the coordinator's view). A follower's
+    /// engine follows the view itself, so its getters read its engine as a plain client's.
     fn mirror<R>(&self, f: impl FnOnce(&Coordinator<JsValue>) -> R) -> Option<R> {
         self.0
             .with(|s| s.coord.as_ref().filter(|c| c.mirrors()).map(f))
+    }
+
+    /// A shared client that does not see its own socket: the leader's socket as last seen
+    /// (its URL, subprotocol, extensions).
+    fn leader_snapshot<R>(&self, f: impl FnOnce(&Coordinator<JsValue>) -> R) -> Option<R> {
+        self.0.with(|s| {
+            s.coord
+                .as_ref()
+                .filter(|c| c.follows_other() || c.mirrors())
+                .map(f)
+        })
     }
 
     /// A shared client: whether this tab owns the socket (`None`: not shared).
@@ -393,7 +405,7 @@ impl Shell {
     /// The resolved URL of the current (or last) attempt.
     pub fn url(&self) -> String {
         let own = self.0.with(|s| s.url.clone());
-        match self.mirror(|c| c.snapshot().url.clone()) {
+        match self.leader_snapshot(|c| c.snapshot().url.clone()) {
             Some(u) if !u.is_empty() => u,
             _ => own,
         }
@@ -428,13 +440,13 @@ impl Shell {
 
     /// The subprotocol the server selected on the last open.
     pub fn protocol(&self) -> String {
-        self.mirror(|c| c.snapshot().protocol.clone())
+        self.leader_snapshot(|c| c.snapshot().protocol.clone())
             .unwrap_or_else(|| self.0.with(|s| s.protocol.clone()))
     }
 
     /// The extensions the server selected on the last open.
     pub fn extensions(&self) -> String {
-        self.mirror(|c| c.snapshot().extensions.clone())
+        self.leader_snapshot(|c| c.snapshot().extensions.clone())
             .unwrap_or_else(|| self.0.with(|s| s.extensions.clone()))
     }
 
@@ -477,11 +489,16 @@ impl Shell {
         // its send path.) A shared client whose socket is another tab's decides its send as
         // a plain client does, by what it sees and with its own engine's queue and bounds;
         // only where a message goes differs (its own socket, or the leader's).
-        let view = self
-            .is_shared()
-            .then(|| self.mirror(|c| c.view()))
-            .flatten();
-        if view.is_none() {
+        let (view, remote) = if self.is_shared() {
+            self.0.with(|s| {
+                s.coord.as_ref().map_or((None, false), |c| {
+                    (c.mirrors().then(|| c.view()), c.follows_other())
+                })
+            })
+        } else {
+            (None, false)
+        };
+        if view.is_none() && !remote {
             // Hot path: open → straight to the socket, no copy.
             let open = socket_call(&self.0, open_slot, |ws| send_raw(ws, data));
             if let Some(r) = open {
@@ -494,7 +511,7 @@ impl Shell {
             None => s.engine.send(data.clone(), n, queue),
         });
         let res = match outcome {
-            Ok(SendOutcome::SendNow(d)) if view.is_some() => {
+            Ok(SendOutcome::SendNow(d)) if remote => {
                 // To the leader, unconfirmed until written.
                 self.0.with(|s| {
                     if let Some(c) = s.coord.as_mut() {
@@ -530,6 +547,11 @@ impl Shell {
             if clear_queue {
                 self.0.with(|s| s.engine.discard_queue());
             }
+            self.0.with(|s| {
+                if s.coord.as_ref().is_some_and(|c| c.follows_other()) {
+                    s.engine.set_user_close(true);
+                }
+            });
             if self
                 .0
                 .with(|s| s.coord.as_ref().is_some_and(|c| c.local_closed()))
@@ -564,6 +586,11 @@ impl Shell {
             // them sees it again).
             Some((Role::Detached, _)) | Some((Role::Leader, true)) => {
                 events::set_mute(&self.0.js, false);
+                self.0.with(|s| {
+                    if s.coord.as_ref().is_some_and(|c| c.follows_other()) {
+                        s.engine.set_user_close(false);
+                    }
+                });
                 self.0.with(|s| {
                     if let Some(mut held) = s.held.take() {
                         held.append(s.engine.clear_queue());
@@ -665,6 +692,21 @@ fn attach_page_listeners(inner: &Rc<Inner>) {
                 // The page is going away for good: a shared client leaves the others now
                 // (a leader's lock goes with the page) instead of being missed for 10 s.
                 shared_run(&i, |c, now| c.unload(now));
+                return;
+            }
+            // A follower's engine only notes the page: the leader's acts on it.
+            let following = i.with(|s| {
+                let following = s.coord.as_ref().is_some_and(|c| c.follows_other());
+                if following && kind <= 3 {
+                    let (online, visible) = (s.engine.online(), s.engine.visible());
+                    match kind {
+                        0 | 1 => s.engine.note_page(kind == 0, visible),
+                        _ => s.engine.note_page(online, kind == 2),
+                    }
+                }
+                following
+            });
+            if following {
                 return;
             }
             run(&i, |e, now| match kind {
@@ -813,7 +855,12 @@ fn shared_action(inner: &Rc<Inner>, a: Action<JsValue>) {
             // it); what the engine still queued goes to the new leader.
             let (slot, queued) = inner.with(|s| {
                 let cfg = s.engine.config().clone();
-                let mut old = std::mem::replace(&mut s.engine, Engine::new(cfg, 1));
+                let mut fresh = Engine::new(cfg, 1);
+                fresh.note_page(s.engine.online(), s.engine.visible());
+                if let Some(c) = s.coord.as_ref() {
+                    fresh.follow(c.view());
+                }
+                let mut old = std::mem::replace(&mut s.engine, fresh);
                 s.armed = None;
                 (s.slot.take(), old.clear_queue())
             });
@@ -827,7 +874,15 @@ fn shared_action(inner: &Rc<Inner>, a: Action<JsValue>) {
             });
         }
         Action::Write(d) => write_own(inner, &d),
-        Action::Deliver(ev) => inner.with(|s| s.local.push_back(Local::Event(ev))),
+        Action::Deliver(ev) => inner.with(|s| {
+            // A follower's engine follows what its client sees (see `Engine::follow`).
+            if let Event::StateChange { to, .. } = ev {
+                if s.coord.as_ref().is_some_and(|c| c.follows_other()) {
+                    s.engine.follow(to);
+                }
+            }
+            s.local.push_back(Local::Event(ev))
+        }),
         Action::DeliverMessage(d) => inner.with(|s| s.local.push_back(Local::Message(d))),
     }
 }

@@ -25,10 +25,10 @@ thread_local! {
     static REGISTRY: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The registered live client for `key`: its shell, its JS object if JS has one, and the
-/// options JS created it with. A client closed for good (its user's `close()`, a refused
-/// reconnect, `maxRetries`) is no longer live: it is forgotten, and the caller creates a
-/// new one.
+/// The registered client for `key`: its shell, its JS object if JS has one, and the
+/// options JS created it with. The registry hands out live clients: one closed for good
+/// (its user's `close()`, a refused reconnect, `maxRetries`) is reopened first (its
+/// `reconnect()`), so that a key never has two clients, nor two sockets.
 pub fn get(key: &str) -> Option<(Shell, Option<JsValue>, Option<JsValue>)> {
     let found = REGISTRY.with(|r| {
         r.borrow()
@@ -38,8 +38,7 @@ pub fn get(key: &str) -> Option<(Shell, Option<JsValue>, Option<JsValue>)> {
     })?;
     // (Read after the registry's borrow: the shell has its own state.)
     if found.0.phase() == crate::engine::Phase::Closed {
-        remove(key, None, None);
-        return None;
+        found.0.reconnect();
     }
     Some(found)
 }

@@ -856,10 +856,24 @@ impl<P> Engine<P> {
                 }
                 // The peer never answered the closing handshake: stop waiting for it.
                 self.close_deadline = None;
-                let reopen = std::mem::replace(&mut self.reopen, false);
-                self.give_up(now, "close timeout", false);
-                if reopen {
+                if std::mem::replace(&mut self.reopen, false) {
+                    // reconnect(): the old socket is given up on, the next one opens now
+                    // (closing → connecting, as when the old socket closed in time).
+                    if let Some(socket) = self.socket.take() {
+                        self.io.push_back(Io::DropSocket {
+                            socket,
+                            code: CLOSE_NORMAL,
+                            reason: "close timeout",
+                        });
+                    }
+                    self.emit(Event::Close {
+                        code: CLOSE_ABNORMAL,
+                        reason: String::new(),
+                        was_clean: false,
+                    });
                     self.open_socket(now);
+                } else {
+                    self.give_up(now, "close timeout", false);
                 }
             }
             Phase::Waiting => {
@@ -1101,6 +1115,38 @@ impl<P> Engine<P> {
         }
     }
 
+    /// A shared client whose socket is another tab's: its phase is what it sees of the
+    /// leader's socket, set silently (no event, no I/O). Its sends are decided by it
+    /// ([`Engine::send`], with this engine's own queue and bounds) and its getters read it,
+    /// as a plain client's; it arms nothing (no socket, no timers: the leader's engine does
+    /// the heartbeat and the reconnects).
+    pub fn follow(&mut self, phase: Phase) {
+        self.phase = phase;
+        self.socket = None;
+        self.created = false;
+        self.failed = false;
+        self.reopen = false;
+        self.cached = false;
+        self.hb.next_ping = None;
+        self.hb.pong_deadline = None;
+        self.connect_deadline = None;
+        self.reconnect_at = None;
+        self.close_deadline = None;
+        self.error_deadline = None;
+    }
+
+    /// A following engine's `userClose` (its user's `close()`, or its reopening).
+    pub fn set_user_close(&mut self, user_close: bool) {
+        self.user_close = user_close;
+    }
+
+    /// Records the page's state without acting on it (a following engine: the leader's
+    /// acts; this one keeps it for when its tab leads).
+    pub fn note_page(&mut self, online: bool, visible: bool) {
+        self.online = online;
+        self.visible = visible;
+    }
+
     /// Whether the page is visible (as last reported by [`Engine::set_visible`]).
     pub fn visible(&self) -> bool {
         self.visible
@@ -1220,7 +1266,9 @@ impl<P> Engine<P> {
     pub fn send(&mut self, data: P, bytes: usize, queue: bool) -> Result<SendOutcome<P>, Error> {
         // While the user's reconnect() waits for the old socket to close, sends are for the
         // next socket: queued as while it connects.
-        let phase = if self.reopen && self.phase == Phase::Closing {
+        // (Closing without the user's close: a reconnect(), this tab's or, for a follower's
+        // engine, the leader's.)
+        let phase = if self.phase == Phase::Closing && !self.user_close {
             Phase::Connecting
         } else {
             self.phase

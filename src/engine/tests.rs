@@ -687,8 +687,19 @@ fn user_reconnect_on_an_open_socket_closes_it_then_opens_the_next_one() {
     s.drain();
     s.run_until(7_999);
     assert_eq!(s.opens(), vec![0, 2_010]);
+    let before = s.log.len();
     s.run_until(8_000);
     assert_eq!(s.opens(), vec![0, 2_010, 8_000]);
+    // Straight from closing to connecting (before: closing → closed → connecting, and a
+    // `statechange` handler took `closed` for the end).
+    let changes: Vec<_> = s.log[before..]
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::Emit(Event::StateChange { from, to }) => Some((*from, *to)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(changes, vec![(Phase::Closing, Phase::Connecting)]);
     // The user's close() while the old socket closes: no next socket.
     let id = s.sock();
     s.e.handle_created(id);

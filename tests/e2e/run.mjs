@@ -615,7 +615,7 @@ test('outside-review regressions in Node: getInstance never returns a client clo
     const url = ${JSON.stringify(wsUrl)};
     const once = (ws, type) => new Promise((r) => ws.addEventListener(type, r, { once: true }));
     const R = m.ResilientWebSocket;
-    // 1. A closed client is not handed out again.
+    // 1. A closed client is handed out reopened.
     const a = R.getInstance({ url, pingInterval: 0 });
     await once(a, 'open');
     a.close();
@@ -652,8 +652,9 @@ test('outside-review regressions in Node: getInstance never returns a client clo
     console.log(JSON.stringify({ replaced, warns, hooks: [h0, h1, h2] }));
     setTimeout(() => process.exit(0), 50);
   `);
-  // Before: the same closed client came back (true would read false, state 'closed').
-  assert.deepEqual(r.replaced, [true, 'closed', 'connecting']);
+  // The same client, reopened (before: it came back closed and stayed closed). Not a new
+  // one: a component still holding the old one would reopen it, and the key would have two.
+  assert.deepEqual(r.replaced, [false, 'connecting', 'connecting']);
   // Before: no warning at all.
   assert.equal(r.warns.length, 1, JSON.stringify(r.warns));
   assert.match(r.warns[0], /protocols/);
@@ -802,7 +803,9 @@ test('the retargeted message event keeps its hidden class across GCs: no deoptim
     proc.kill();
     await Promise.race([exited, sleep(5000)]);
     proc.kill('SIGKILL');
-    await rm(profile, { recursive: true, force: true });
+    // Chromium may still write into its profile for a moment after it exited: retried
+    // (ENOTEMPTY on a busy machine), and a directory left in /tmp fails nothing.
+    await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }).catch(() => {});
   };
   let b;
   try {

@@ -366,6 +366,21 @@ test('docs/examples/shared-tabs.js (the docs\' example, as is): two tabs, one le
   });
 });
 
+test('a send while reconnect() closes the socket is queued for the next one, in a follower\'s tab as in the leader\'s (before: a follower\'s was lost)', { timeout: 60000 }, async () =>
+  withTabs(2, 'closing-send', async ({ tag, pages }) => {
+    const leader = await leaderOf(pages);
+    const follower = 1 - leader;
+    const q = await pages[follower].evaluate(() => {
+      window.c.reconnect();
+      const state = window.c.state;
+      window.c.send('sent while closing');
+      return [state, window.c.queuedAmount];
+    });
+    assert.deepEqual(q, ['closing', 1]);
+    for (const p of pages) await until('echoed to every tab', () => p.evaluate(() => window.log.some((e) => e.data === 'sent while closing')), 5000);
+    await expectStats(tag, { open: 1, max_open: 1 });
+  }));
+
 test('a tab that unloads leaves at once: after a follower\'s page is closed without close(), the leader\'s close() closes the socket at once (before: ~10 s later)', { timeout: 60000 }, async () =>
   withTabs(2, 'unload', async ({ tag, pages }) => {
     const leader = await leaderOf(pages);
