@@ -523,7 +523,8 @@ impl ResilientWebSocket {
         crate::browser::live_clients()
     }
 
-    /// The registry: the same live client for the same key (default key: the URL).
+    /// The registry: the same live client for the same key (default key: the URL); a client
+    /// closed for good is reopened (`reconnect()`), never replaced by a second one.
     /// `getInstance(url)` or `getInstance({ url, protocols?, key?, ...options })`.
     ///
     /// @example
