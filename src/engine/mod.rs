@@ -114,7 +114,7 @@ impl Phase {
 /// # use resilient_ws::engine::{Config, Engine, Io, Phase, SocketId};
 /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
 /// # engine.connect(0);
-/// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+/// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
 /// # engine.handle_created(id);
 /// use resilient_ws::engine::Event;
 ///
@@ -179,7 +179,7 @@ pub enum Event<P> {
 /// # use resilient_ws::engine::{Config, Engine, Io, Phase, SocketId};
 /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
 /// # engine.connect(0);
-/// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+/// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
 /// # engine.handle_created(id);
 /// # engine.handle_open(0, id);
 /// # while engine.poll_io().is_some() {}
@@ -226,7 +226,7 @@ pub enum Io {
 /// # use resilient_ws::engine::{Config, Engine, Io, Phase, SocketId};
 /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
 /// # engine.connect(0);
-/// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+/// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
 /// # engine.handle_created(id);
 /// use resilient_ws::engine::SendOutcome;
 ///
@@ -276,7 +276,7 @@ impl Heartbeat {
 /// // The defaults, on a simulated clock: ping at 30 000, drop at 35 000, reopen at 50 000.
 /// let mut engine: Engine<String> = Engine::new(Config::default(), 1);
 /// engine.connect(0);
-/// let Some(Io::OpenSocket(first)) = engine.poll_io() else { panic!("no socket") };
+/// let Some(Io::OpenSocket(first)) = engine.poll_io() else { panic!("no socket") }; // ok: a doctest, the first I/O of connect() is OpenSocket
 /// engine.handle_created(first); // the shell made the socket
 /// engine.handle_open(0, first); // its open event
 /// assert_eq!(engine.phase(), Phase::Open);
@@ -466,7 +466,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// # engine.handle_open(0, id);
     /// engine.reconnect(10); // on an open socket: replace it now
@@ -487,7 +487,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// engine.handle_open(0, id);
     /// while let Some(ev) = engine.poll_event() {
@@ -509,7 +509,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// # engine.handle_open(0, id);
     /// # while engine.poll_io().is_some() {}
@@ -607,7 +607,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// engine.handle_open(5, id);
     /// assert_eq!(engine.phase(), Phase::Open);
@@ -643,7 +643,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// # engine.handle_open(0, id);
     /// # while engine.poll_io().is_some() {}
@@ -684,7 +684,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// # engine.handle_open(0, id);
     /// # while engine.poll_io().is_some() {}
@@ -797,7 +797,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// # engine.handle_open(0, id);
     /// # while engine.poll_io().is_some() {}
@@ -965,7 +965,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// # engine.handle_open(0, id);
     /// # while engine.poll_io().is_some() {}
@@ -979,10 +979,7 @@ impl<P> Engine<P> {
         // A reconnect() waiting for the old socket to close: the user's close wins.
         self.reopen = false;
         self.cached = false;
-        self.hb.next_ping = None;
-        self.hb.pong_deadline = None;
-        self.connect_deadline = None;
-        self.reconnect_at = None;
+        self.stop_timers();
         self.attempt = 0;
         match self.phase {
             Phase::Connecting if !self.created => {
@@ -1024,7 +1021,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// # engine.handle_open(0, id);
     /// # while engine.poll_io().is_some() {}
@@ -1083,7 +1080,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// # engine.handle_open(0, id);
     /// # while engine.poll_io().is_some() {}
@@ -1127,12 +1124,17 @@ impl<P> Engine<P> {
         self.failed = false;
         self.reopen = false;
         self.cached = false;
+        self.stop_timers();
+        self.close_deadline = None;
+        self.error_deadline = None;
+    }
+
+    /// No ping, no pong deadline, no connect timeout, no scheduled reconnect.
+    fn stop_timers(&mut self) {
         self.hb.next_ping = None;
         self.hb.pong_deadline = None;
         self.connect_deadline = None;
         self.reconnect_at = None;
-        self.close_deadline = None;
-        self.error_deadline = None;
     }
 
     /// A following engine's `userClose` (its user's `close()`, or its reopening).
@@ -1187,7 +1189,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// # engine.handle_open(0, id);
     /// # while engine.poll_io().is_some() {}
@@ -1254,7 +1256,7 @@ impl<P> Engine<P> {
     /// # use resilient_ws::engine::{Config, Engine, Event, Io, Phase, SocketId};
     /// # let mut engine: Engine<String> = Engine::new(Config::default(), 1);
     /// # engine.connect(0);
-    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() };
+    /// # let Some(Io::OpenSocket(id)) = engine.poll_io() else { unreachable!() }; // ok: a doctest, the first I/O of connect() is OpenSocket
     /// # engine.handle_created(id);
     /// # engine.handle_open(0, id);
     /// # while engine.poll_io().is_some() {}
