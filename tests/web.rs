@@ -966,10 +966,10 @@ async fn heartbeat_deadlines_are_as_punctual_as_a_native_timer() {
     let worst_native = native.iter().cloned().fold(0.0_f64, f64::max);
     for late in &ours {
         // The engine's clock is whole milliseconds (floored), and the two timers' tasks run
-        // one after the other between the busy clients' message tasks: a 50 ms margin (the
-        // lateness the issue reported was 200–1200 ms).
+        // one after the other between the busy clients' message tasks, on a loaded CI
+        // machine: a 100 ms margin (the lateness the issue reported was 200–1200 ms).
         assert!(
-            late.is_finite() && *late <= worst_native + 50.0,
+            late.is_finite() && *late <= worst_native + 100.0,
             "ours {ours:?} vs native {native:?}"
         );
     }

@@ -749,7 +749,7 @@ export async function faultRow(Ctor, base, http, tag, row) {
         registry.register(ws, 'client');
         ws.close();
         ws = null;
-        for (let i = 0; i < 10 && (!collected || Ctor.liveClients > before); i++) {
+        for (let i = 0; i < 100 && (!collected || Ctor.liveClients > before); i++) {
           if (typeof gc === 'function') gc();
           await sleep(50);
         }
@@ -954,7 +954,7 @@ export async function closeTimeoutScenario(Ctor, base, http, tag) {
 async function settle(ms = 150) { await sleep(ms); }
 
 async function collectGarbage(Ctor, before, isCollected) {
-  for (let i = 0; i < 20 && (!isCollected() || Ctor.liveClients > before); i++) {
+  for (let i = 0; i < 100 && (!isCollected() || Ctor.liveClients > before); i++) {
     if (typeof gc === 'function') gc();
     await sleep(50);
   }
