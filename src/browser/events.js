@@ -58,6 +58,12 @@ export function newState(json, routeBy) {
     relay: null,
     mute: false,
     toBlob: false,
+    // Zombies (see `orphaned`): whether its owner used a member or event of ours (never
+    // a library's code, which knows only the native interface), whether its first socket
+    // was made, and `made` when its last close event was delivered.
+    ours: false,
+    started: false,
+    closedAt: 0,
   };
   const root = { st, weak: null };
   st.root = root;
@@ -587,7 +593,9 @@ function listened(st, type) {
 /** Delivers an event made by Rust (or the socket's own open/error/close event). */
 export function deliver(root, e) {
   const st = S(root);
-  if (st !== undefined) dispatch(st, e, true);
+  if (st === undefined) return;
+  if (e.type === 'close') noteClose(st);
+  dispatch(st, e, true);
 }
 
 // The engine's own events, by the number Rust passes (`deliver` in src/browser/mod.rs).
@@ -600,6 +608,7 @@ const CUSTOM = ['statechange', 'reconnect', 'reconnecting', 'heartbeat-timeout',
 export function deliverCustom(root, kind, a, b) {
   const st = S(root);
   const type = CUSTOM[kind];
+  if (st !== undefined && kind === 2) noteReconnecting(st);
   if (st === undefined || !listened(st, type)) return;
   const detail =
     kind === 0 ? { from: a, to: b }
@@ -634,6 +643,7 @@ function closeEvent(code, reason, wasClean) {
 /** Delivers a synthesised close event. */
 export function deliverClose(root, code, reason, wasClean) {
   const st = S(root);
+  if (st !== undefined) noteClose(st);
   if (st === undefined || !listened(st, 'close')) return;
   dispatch(st, closeEvent(code, reason, wasClean), true);
 }
@@ -1021,6 +1031,78 @@ function sendable(data) {
 const mine = new WeakSet();
 function brand(obj) {
   if (!mine.has(obj)) throw new TypeError('Illegal invocation');
+  if (ownerless.size !== 0) owned(obj);
+}
+
+// ---- Zombies. A library given the class (graphql-ws, socket.io-client, stompjs, seed
+// 001's own `onclose → new WebSocket()`) drops a socket after its `close` event and makes
+// a new one; it never calls `close()` on the old one, which would reconnect by itself with
+// the library's old handlers: a second connection nobody owns. What the code that owns a
+// client can still do with it is use it: a client that reported `close`, will reconnect,
+// and since that close was not used at all (no member read, no method called, no listener
+// added: `brand` sees every one of those) while a *new* client for the same URL was made,
+// was replaced. It is stopped instead of reconnecting, silently (its listeners are
+// released: the library must not hear of it again). A client whose owner ever used what
+// only ours has (our events, members and methods: `st.ours`) is never taken for one.
+const ownerless = new Set(); // states that reported close, will reconnect, unused since
+const newest = new Map(); // resolved URL -> `made` when its newest client started
+let made = 0; // clients started so far
+const warnedZombie = new Set(); // URLs warned about, once each
+
+function owned(obj) {
+  const st = states.get(obj);
+  if (st !== undefined) ownerless.delete(st);
+}
+
+function usesOurs(st) {
+  if (st.ours || st.routes.size !== 0) return true;
+  for (const [type, list] of st.lists) if (list.length !== 0 && !ATTRS.includes(type)) return true;
+  return false;
+}
+
+/** Marks the client as one whose owner uses what only ours has (not a library). */
+function markOurs(obj) {
+  stateOf(obj).ours = true;
+}
+
+/** Called by Rust before each socket it makes (not for shared clients): true when this
+ *  attempt is a replaced client's reconnect, which must not happen (see above). */
+export function orphaned(root, url) {
+  const st = S(root);
+  if (st === undefined) return false;
+  if (!st.started) {
+    st.started = true;
+    newest.set(url, ++made);
+    return false;
+  }
+  if (!ownerless.delete(st)) return false;
+  const n = newest.get(url);
+  if (n === undefined || n <= st.closedAt || usesOurs(st)) return false;
+  // Stopped silently: nothing of it reaches the old handlers again.
+  st.lists.clear();
+  st.attrs = Object.create(null);
+  if (!warnedZombie.has(url)) {
+    warnedZombie.add(url);
+    console.warn(
+      `${NAME}: a client for ${url} reported 'close', was not used since, and a new client for the same URL was made: ` +
+        'the pattern of code that replaces its socket after close (a library given the class, or onclose = () => new WebSocket(url)). ' +
+        'The old client was stopped instead of reconnecting, so no second connection stays open. ' +
+        'If a library owns the socket, give it { reconnect: false } (docs/libraries.md); ' +
+        "to keep an idle client reconnecting beside a new one, listen to one of its own events (e.g. 'reconnecting') or read its state.",
+    );
+  }
+  return true;
+}
+
+/** A close event is being delivered: a replacement made from now on counts. */
+function noteClose(st) {
+  st.closedAt = made;
+}
+
+/** The engine will reconnect after the close it reported: unused from now on, it is
+ *  taken for replaced once a new client for its URL starts. */
+function noteReconnecting(st) {
+  if (st.bound && !usesOurs(st)) ownerless.add(st);
 }
 
 /** Gives `f` the `name` and `length` a WebIDL operation or accessor has. */
@@ -1126,6 +1208,7 @@ export function installPrototype(proto) {
       argc('on', 2, arguments.length);
       if (typeof handler !== 'function') throw failed('on', 'parameter 2 is not a function.');
       const st = stateOf(this);
+      st.ours = true;
       const key = `${route}`;
       let hs = st.routes.get(key);
       if (hs === undefined) st.routes.set(key, (hs = []));
@@ -1153,6 +1236,7 @@ export function installPrototype(proto) {
           console.warn(`${NAME}: send() converted an object to the string "[object Object]" (as WebSocket.send does); use sendJson(value) to send JSON`);
         }
       }
+      if (options !== undefined) markOurs(this);
       return this.__rwsSend(data, options);
     },
     close(code, reason, options) {
@@ -1171,15 +1255,16 @@ export function installPrototype(proto) {
       return this.__rwsClose(code, reason, options);
     },
     reconnect() {
-      stateOf(this);
+      stateOf(this).ours = true;
       return this.__rwsReconnect();
     },
     open() {
-      stateOf(this);
+      stateOf(this).ours = true;
       return this.__rwsReconnect();
     },
     sendJson(value, options) {
       brand(this);
+      markOurs(this);
       const text = JSON.stringify(value);
       if (text === undefined) {
         throw new TypeError('sendJson: the value cannot be represented as JSON (undefined, a function or a symbol)');
@@ -1193,19 +1278,21 @@ export function installPrototype(proto) {
   const num = (k) => function () { brand(this); return this.__rwsNum(k); };
   const bool = (k) => function () { brand(this); return this.__rwsNum(k) === 1; };
   const str = (k) => function () { brand(this); return this.__rwsStr(k); };
+  // Our own attributes also mark the client as one whose owner knows it is ours.
+  const own = (get) => function () { const v = get.call(this); markOurs(this); return v; };
   const getters = {
     url: str(0),
     readyState: num(0),
     bufferedAmount: num(1),
     protocol: str(1),
     extensions: str(2),
-    state: str(4),
-    sharedRole: str(5),
-    queuedAmount: num(2),
-    queuedBytes: num(3),
-    reconnectAttempt: num(4),
-    lockReconnect: bool(5),
-    userClose: bool(6),
+    state: own(str(4)),
+    sharedRole: own(str(5)),
+    queuedAmount: own(num(2)),
+    queuedBytes: own(num(3)),
+    reconnectAttempt: own(num(4)),
+    lockReconnect: own(bool(5)),
+    userClose: own(bool(6)),
   };
   for (const [name, get] of Object.entries(getters)) {
     Object.defineProperty(proto, name, { get: idl(get, `get ${name}`), configurable: true, enumerable: true });

@@ -1092,6 +1092,14 @@ fn create_socket(
             let p = protocols.and_then(|p| crate::validate::protocols(&p))?;
             Ok((u, p))
         });
+    // A reconnect of a client its owner replaced (see `orphaned` in events.js): stopped
+    // instead, as a user's close would (its listeners were released, nobody hears of it).
+    if let Ok((u, _)) = &target {
+        if inner.opts.shared.is_none() && events::orphaned(&inner.js, u) {
+            run(inner, |e, now| e.close(now, Some(1000), ""));
+            return;
+        }
+    }
     let opened = target.and_then(|(u, p)| {
         SocketSlot::open(
             &inner.weak,

@@ -1496,3 +1496,83 @@ export async function seedDifferential(WsClass, Ctor, base, http, tag, seed) {
   ws.close();
   return { steps, seedTrace, classTrace };
 }
+
+// ---- Issue 27: zombies. Code that replaces its socket after `close` (graphql-ws,
+// socket.io-client, stompjs, seed 001's own class): it never calls close() on the old one.
+// Run on the native socket and on ours (default options but a reconnectDelay that keeps
+// the run short, still longer than the code's own 200 ms retry). Every socket the server
+// accepts is dropped after 500 ms. What the code saw (events reaching the handlers of a
+// socket it had replaced: `stale`) and what the server saw (most connections of this code
+// open at once, and what is left after the code closes its current socket).
+export async function replacedOnClose(Ctor, base, http, tag, options) {
+  const url = `${base}/drop?after_ms=500&tag=${encodeURIComponent(tag)}`;
+  let current = null;
+  let made = 0;
+  let opens = 0;
+  let stale = 0;
+  let stopped = false;
+  const warned = [];
+  const warn = console.warn;
+  console.warn = (...a) => warned.push(a.join(' '));
+  try {
+    const make = () => {
+      const ws = options === undefined ? new Ctor(url) : new Ctor(url, [], options);
+      made++;
+      current = ws;
+      ws.onopen = () => { if (ws !== current) stale++; else opens++; };
+      ws.onmessage = () => { if (ws !== current) stale++; };
+      ws.onerror = () => { if (ws !== current) stale++; };
+      ws.onclose = () => {
+        if (ws !== current) { stale++; return; }
+        if (!stopped) setTimeout(make, 200);
+      };
+    };
+    make();
+    await sleep(3500);
+    stopped = true;
+    current.close();
+    await sleep(1500);
+  } finally {
+    console.warn = warn;
+  }
+  const s = await stats(http, tag);
+  return { made, opens, stale, maxOpen: s.max_open, openAfter: s.open, accepted: s.accepted, warned: warned.length };
+}
+
+// Two clients an app runs on purpose to one URL: A's link dies (the server's drop-all) and
+// waits to reconnect; meanwhile the app makes B. `keep` is how A's owner still holds it:
+// 'poll' reads A.readyState (a status display), 'listen' has a 'reconnecting' listener,
+// 'none' only its onmessage (the case no code can tell from a replaced socket).
+export async function twoOnPurpose(Ctor, base, http, tag, keep) {
+  const url = `${base}/echo?tag=${encodeURIComponent(tag)}`;
+  const warned = [];
+  const warn = console.warn;
+  console.warn = (...a) => warned.push(a.join(' '));
+  let timer;
+  try {
+    // The server's drop-all is silent (no close frame, no FIN): A's heartbeat finds it.
+    const a = new Ctor(url, [], { reconnectDelay: 600, pingInterval: 300, pongTimeout: 300 });
+    const got = [];
+    a.onmessage = (e) => { if (e.data !== '{"request":"ping"}') got.push(e.data); };
+    if (keep === 'listen') a.addEventListener('reconnecting', () => {});
+    await once(a, 'open');
+    if (keep === 'poll') timer = setInterval(() => a.readyState, 100);
+    const closed = once(a, 'close');
+    await control(http, '/control/drop-all');
+    await closed;
+    await sleep(100);
+    const b = new Ctor(url, [], { pingInterval: 0 });
+    await once(b, 'open');
+    await sleep(1500);
+    const aState = a.readyState;
+    if (aState === 1) a.send('a-after');
+    await sleep(200);
+    const s = await stats(http, tag);
+    a.close();
+    b.close();
+    return { aState, aGot: got, open: s.open, warned: warned.length };
+  } finally {
+    clearInterval(timer);
+    console.warn = warn;
+  }
+}
