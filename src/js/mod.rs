@@ -157,6 +157,27 @@ export declare namespace ResilientWebSocket {
   const OPEN: 1;
   const CLOSING: 2;
   const CLOSED: 3;
+  /**
+   * A subclass with `options` bound (copied now): what a library that takes a WebSocket
+   * constructor calls as `new C(url, protocols)`. Options passed to its constructor are
+   * merged over the bound ones.
+   * @example
+   * import { createClient } from 'graphql-ws';
+   * const client = createClient({ url, webSocketImpl: ResilientWebSocket.withOptions({ reconnect: false }) });
+   */
+  function withOptions(options: ResilientWebSocketOptions): ResilientWebSocketConstructor;
+}
+
+/** A constructor with options bound (`ResilientWebSocket.withOptions`). */
+export interface ResilientWebSocketConstructor {
+  new (url: string | URL, protocols?: string | string[], options?: ResilientWebSocketOptions): ResilientWebSocket;
+  readonly prototype: ResilientWebSocket;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
+  /** Binds more options over these. */
+  withOptions(options: ResilientWebSocketOptions): ResilientWebSocketConstructor;
 }
 
 /** What a client may send: as `WebSocket.send`. */

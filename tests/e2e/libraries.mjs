@@ -24,6 +24,7 @@ let echo;
 let gql;
 const accepted = { echo: 0, gql: 0 };
 const open = { echo: 0, gql: 0 };
+const maxOpen = { echo: 0, gql: 0 };
 const port = (srv) => srv.address().port;
 
 before(async () => {
@@ -38,14 +39,21 @@ before(async () => {
   gql.on('connection', (s) => {
     accepted.gql++;
     open.gql++;
+    maxOpen.gql = Math.max(maxOpen.gql, open.gql);
     s.on('close', () => open.gql--);
   });
-  const schema = buildSchema('type Query { hello: String } type Subscription { greetings: String }');
+  const schema = buildSchema('type Query { hello: String } type Subscription { greetings: String ticks: Int }');
   const roots = {
     query: { hello: () => 'world' },
     subscription: {
       greetings: async function* greetings() {
         for (const hi of ['Hi', 'Bonjour', 'Hola']) yield { greetings: hi };
+      },
+      ticks: async function* ticks() {
+        for (let i = 0; ; i++) {
+          yield { ticks: i };
+          await new Promise((r) => setTimeout(r, 50));
+        }
       },
     },
   };
@@ -119,4 +127,70 @@ test('RxJS webSocket (WebSocketCtor) on our class: JSON in, JSON out; unsubscrib
   assert.deepEqual(got, [{ n: 1 }, { n: 2 }]);
   sub.unsubscribe();
   await until('no connection left after unsubscribe', () => open.echo === 0);
+});
+
+/** graphql-ws's own retry through `Ctor` across two server drops: what the app and the
+ *  server saw, and what is left after dispose. */
+async function graphqlDrops(Ctor) {
+  const { createClient } = await import('graphql-ws');
+  const url = `ws://127.0.0.1:${port(gql)}/graphql`;
+  const before = accepted.gql;
+  maxOpen.gql = open.gql;
+  let connected = 0;
+  const client = createClient({
+    url,
+    webSocketImpl: Ctor,
+    retryAttempts: 10,
+    retryWait: () => new Promise((r) => setTimeout(r, 200)),
+    shouldRetry: () => true,
+    on: { connected: () => connected++ },
+  });
+  const ticks = [];
+  const errors = [];
+  const stop = client.subscribe({ query: 'subscription { ticks }' }, { next: (r) => ticks.push(r.data.ticks), error: (e) => errors.push(String(e)), complete: () => {} });
+  for (let drop = 0; drop < 2; drop++) {
+    const n = ticks.length;
+    await until('ticks', () => ticks.length >= n + 3);
+    for (const c of gql.clients) c.terminate();
+  }
+  const n = ticks.length;
+  await until('ticks after the drops', () => ticks.length >= n + 3);
+  // Past a reconnectDelay of 1 s: a zombie would have reconnected by now.
+  await new Promise((r) => setTimeout(r, 1500));
+  const during = { accepted: accepted.gql - before, maxOpen: maxOpen.gql, connected };
+  stop();
+  await client.dispose();
+  await new Promise((r) => setTimeout(r, 1500));
+  return { ...during, openAfter: open.gql, errors };
+}
+
+test('graphql-ws with the class given as is (default options; reconnectDelay 1 s to keep it short): across server drops, what the app and the server see equals the native socket; nothing left after dispose', async () => {
+  const native = await graphqlDrops(WebSocket);
+  const ours = await graphqlDrops(ResilientWebSocket.withOptions({ reconnectDelay: 1000 }));
+  console.log('graphql-ws across 2 drops: native', JSON.stringify(native), 'ours', JSON.stringify(ours));
+  assert.deepEqual(native, { accepted: 3, maxOpen: 1, connected: 3, openAfter: 0, errors: [] });
+  assert.deepEqual(ours, native);
+});
+
+test('ResilientWebSocket.withOptions: a subclass a library calls with (url, protocols), options bound and merged', async () => {
+  const Preset = ResilientWebSocket.withOptions({ reconnect: false, pingInterval: 0 });
+  assert.equal(Preset.OPEN, 1);
+  assert.equal(Preset.name, 'ResilientWebSocket');
+  assert.equal(Preset.length, 1);
+  const ws = new Preset(`ws://127.0.0.1:${port(echo)}/`);
+  assert.ok(ws instanceof ResilientWebSocket);
+  assert.ok(ws instanceof Preset);
+  await until('open', () => ws.readyState === 1);
+  for (const c of echo.clients) c.terminate();
+  await until('closed', () => ws.readyState === 3);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(ws.state, 'closed', 'reconnect: false was bound');
+  const More = Preset.withOptions({ reconnect: true, reconnectDelay: 100 });
+  const ws2 = new More(`ws://127.0.0.1:${port(echo)}/`, []);
+  await until('open', () => ws2.readyState === 1);
+  for (const c of echo.clients) c.terminate();
+  await until('reconnected', () => ws2.reconnectAttempt === 0 && ws2.readyState === 1 && accepted.echo >= 3, 5000);
+  ws2.close();
+  assert.throws(() => ResilientWebSocket.withOptions(5), TypeError);
+  await until('no connection left', () => open.echo === 0);
 });
