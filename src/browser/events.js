@@ -1075,7 +1075,7 @@ export function orphaned(root, url) {
     newest.set(url, ++made);
     return false;
   }
-  if (!ownerless.delete(st) || true) return false;
+  if (!ownerless.delete(st)) return false;
   const n = newest.get(url);
   if (n === undefined || n <= st.closedAt || usesOurs(st)) return false;
   // Stopped silently: nothing of it reaches the old handlers again.

@@ -15,6 +15,12 @@ import { buildSchema } from 'graphql';
 
 globalThis.WebSocket ??= WebSocket;
 
+// A client left reconnecting (a zombie) keeps the process alive: fail instead of hanging.
+setTimeout(() => {
+  console.error('libraries.mjs: still running after 120 s (a connection left behind?)');
+  process.exit(1);
+}, 120000).unref();
+
 const { AppSocket } = await import('../../docs/examples/app-socket.js');
 const { graphqlClient } = await import('../../docs/examples/graphql-ws.js');
 const { rxSocket } = await import('../../docs/examples/rxjs.js');
