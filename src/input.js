@@ -272,10 +272,16 @@ function func(get, key) {
   throw new TypeError(`option '${key}' must be a function, not ${typeName(v)}`);
 }
 
+// A heartbeat message: a string, or binary (an ArrayBuffer or a view, copied now);
+// `pingMessage: null` is the passive heartbeat (nothing sent: the server's own pings, or
+// any message, must arrive within the window).
 function message(get, key) {
   const v = get(key);
-  if (v === undefined || typeof v === 'string' || v instanceof ArrayBuffer) return v;
-  throw new TypeError(`option '${key}' must be a string (or an ArrayBuffer), not ${typeName(v)}`);
+  if (v === undefined || typeof v === 'string' || (v === null && key === 'pingMessage')) return v;
+  if (v instanceof ArrayBuffer) return v.slice(0);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice().buffer;
+  const also = key === 'pingMessage' ? ', or null for no ping' : '';
+  throw new TypeError(`option '${key}' must be a string or binary (an ArrayBuffer or a view${also}), not ${typeName(v)}`);
 }
 
 /**

@@ -152,6 +152,8 @@ extern "C" {
         tag: &str,
         options: &JsValue,
     ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = protocolHeartbeats, catch)]
+    async fn protocol_heartbeats(ctor: &JsValue, base: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = twoOnPurpose, catch)]
     async fn two_on_purpose(
         ctor: &JsValue,
@@ -2021,4 +2023,46 @@ async fn zombies_two_clients_on_purpose_to_one_url_both_keep_working() {
     assert_eq!(get(&r, "aState").as_f64(), Some(3.0), "none: {}", json(&r));
     assert_eq!(get(&r, "open").as_f64(), Some(1.0), "none: {}", json(&r));
     assert_eq!(get(&r, "warned").as_f64(), Some(1.0), "none: {}", json(&r));
+}
+
+/// Issue 27: heartbeats a protocol accepts. `pingMessage: null` sends nothing and drops a
+/// link on which nothing arrives (after about pingInterval + pongTimeout), not one with
+/// traffic; a binary ping's pong is recognised by its bytes (and hidden), other bytes not.
+#[wasm_bindgen_test]
+async fn heartbeat_passive_and_binary_ping_pong() {
+    let r = run(protocol_heartbeats(&ours(), &base())).await;
+    let p = get(&r, "passiveSilent");
+    assert_eq!(get(&p, "code").as_f64(), Some(4000.0), "{}", json(&r));
+    assert_eq!(
+        json(&get(&p, "got")),
+        "[]",
+        "nothing was sent: {}",
+        json(&r)
+    );
+    let ms = get(&p, "ms").as_f64().unwrap_or(0.0);
+    assert!(
+        (550.0..=1500.0).contains(&ms),
+        "dropped after {ms} ms: {}",
+        json(&r)
+    );
+    let b = get(&r, "passiveBusy");
+    assert!(get(&b, "closed").is_null(), "{}", json(&r));
+    assert_eq!(
+        get(&b, "state").as_string().as_deref(),
+        Some("open"),
+        "{}",
+        json(&r)
+    );
+    assert_eq!(
+        json(&get(&b, "got")),
+        r#"["app0","app1","app2","app3","app4","app5","app6","app7"]"#,
+        "only the app's own messages came back: {}",
+        json(&r)
+    );
+    let y = get(&r, "binaryPong");
+    assert!(get(&y, "closed").is_null(), "{}", json(&r));
+    assert_eq!(json(&get(&y, "got")), "[]", "pongs hidden: {}", json(&r));
+    assert_eq!(get(&y, "pongSeen").as_bool(), Some(true), "{}", json(&r));
+    let n = get(&r, "otherBytes");
+    assert_eq!(get(&n, "closed").as_f64(), Some(4000.0), "{}", json(&r));
 }

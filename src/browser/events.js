@@ -891,6 +891,16 @@ function makeMessageHandler(root, slow, foreign, shared) {
   };
 }
 
+/** Whether a message's data is the binary pong (`pongMessage` an ArrayBuffer): the same
+ *  bytes. Data that arrived as a Blob (binaryType 'blob') cannot be read synchronously. */
+export function sameBytes(data, pong) {
+  if (!(data instanceof ArrayBuffer) || data.byteLength !== pong.byteLength) return false;
+  const a = new Uint8Array(data);
+  const b = new Uint8Array(pong);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Calls a user policy function (`shouldReconnect`, `isPong`) with `this` = the client:
  *  1 truthy, 0 falsy, -1 it threw (reported). */
 export function verdict(root, f, e) {

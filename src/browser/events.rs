@@ -30,6 +30,8 @@ extern "C" {
         shared: bool,
         cb: &JsValue,
     ) -> Result<web_sys::WebSocket, JsValue>;
+    #[wasm_bindgen(js_name = sameBytes)]
+    pub(crate) fn same_bytes(data: &JsValue, pong: &JsValue) -> bool;
     #[wasm_bindgen(js_name = orphaned)]
     pub(crate) fn orphaned(st: &Object, url: &str) -> bool;
     #[wasm_bindgen(js_name = detachSocket)]

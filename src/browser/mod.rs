@@ -1009,8 +1009,12 @@ fn execute(inner: &Rc<Inner>, io: Io) {
             }
         }
         Io::SendPing => {
+            // `pingMessage: null`: the passive heartbeat sends nothing; the deadline the
+            // engine set still needs a message (the server's own ping) to arrive.
             let msg = &inner.opts.ping_message;
-            socket_call(inner, |s| s.slot.as_ref(), |ws| send_raw(ws, msg));
+            if !msg.is_null() {
+                socket_call(inner, |s| s.slot.as_ref(), |ws| send_raw(ws, msg));
+            }
         }
     }
 }
@@ -1175,7 +1179,8 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
     // User code first (isPong), with no borrow held.
     let is_pong = match (&inner.opts.is_pong, &inner.opts.pong_message) {
         (Some(f), _) => events::verdict(&inner.js, f, &ev) == 1,
-        (None, Some(p)) => ev.data() == *p,
+        (None, Some(p)) if p.is_string() => ev.data() == *p,
+        (None, Some(p)) => events::same_bytes(&ev.data(), p),
         (None, None) => true,
     };
     let (deliver_it, answered) = inner.with(|s| {

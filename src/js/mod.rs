@@ -89,10 +89,18 @@ export interface ResilientWebSocketOptions {
   pingInterval?: number;
   /** Wait for any message (or the pong) after a ping before dropping (default 5000). */
   pongTimeout?: number;
-  /** What a ping sends (default '{"request":"ping"}', as seed 001). */
-  pingMessage?: string | ArrayBuffer;
-  /** Only a message equal to this counts as the pong (default: every message counts). */
-  pongMessage?: string;
+  /**
+   * What a ping sends (default '{"request":"ping"}', as seed 001): a string, or binary
+   * (copied). `null`: the passive heartbeat, for protocols whose server pings (socket.io):
+   * nothing is sent, and the link is dropped when no message arrives within
+   * `pingInterval + pongTimeout`.
+   */
+  pingMessage?: string | ArrayBuffer | ArrayBufferView | null;
+  /**
+   * Only a message equal to this counts as the pong (default: every message counts). Binary:
+   * the same bytes, in a message that arrived as an ArrayBuffer (set binaryType 'arraybuffer').
+   */
+  pongMessage?: string | ArrayBuffer | ArrayBufferView;
   /** Decides whether a message event is the pong. */
   isPong?: (event: MessageEvent) => boolean;
   /** Keep pongs (by pongMessage/isPong) away from message listeners. */

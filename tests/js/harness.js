@@ -784,7 +784,8 @@ export function optionCatalogue(Ctor, base) {
   for (const v of [0.5, NaN, Infinity, 101, -2]) add('backoffFactor', v, R);
   add('backoffFactor', '2', T, "'2'");
   for (const o of ['isPong', 'shouldReconnect', 'WebSocket']) { add(o, 'yes', T, "'yes'"); add(o, {}, T, '{}'); add(o, 1, T); }
-  for (const o of ['pingMessage', 'pongMessage']) { add(o, 42, T); add(o, {}, T, '{}'); add(o, null, T); }
+  for (const o of ['pingMessage', 'pongMessage']) { add(o, 42, T); add(o, {}, T, '{}'); }
+  add('pongMessage', null, T); // (pingMessage: null is the passive heartbeat)
   add('overflow', 'drop', T, "'drop'"); add('overflow', 1, T);
   add('binaryType', 'foo', T, "'foo'"); add('binaryType', 1, T);
   add('routeBy', '', T, "''"); add('routeBy', 'a..b', T, "'a..b'"); add('routeBy', 5, T);
@@ -1575,4 +1576,51 @@ export async function twoOnPurpose(Ctor, base, http, tag, keep) {
     clearInterval(timer);
     console.warn = warn;
   }
+}
+
+// Issue 27: heartbeats in a protocol's terms. Passive (`pingMessage: null`, the socket.io
+// pattern, where the server pings): nothing is sent; with nothing arriving the link is
+// dropped (4000) after about pingInterval + pongTimeout; traffic keeps it. Binary ping and
+// pong (a binary protocol's ping frame): the pong is recognised by its bytes and hidden;
+// other bytes are no pong.
+export async function protocolHeartbeats(Ctor, base) {
+  const out = {};
+  {
+    const a = new Ctor(`${base}/echo`, [], { pingMessage: null, pingInterval: 300, pongTimeout: 300, reconnect: false });
+    const got = [];
+    a.onmessage = (e) => got.push(e.data);
+    await once(a, 'open');
+    const t0 = performance.now();
+    const ce = await once(a, 'close', 5000);
+    out.passiveSilent = { code: ce.code, ms: Math.round(performance.now() - t0), got };
+  }
+  {
+    const b = new Ctor(`${base}/echo`, [], { pingMessage: null, pingInterval: 300, pongTimeout: 300, reconnect: false });
+    const got = [];
+    let closed = null;
+    b.onmessage = (e) => got.push(e.data);
+    b.onclose = (e) => { closed = e.code; };
+    await once(b, 'open');
+    for (let i = 0; i < 8; i++) { b.send(`app${i}`); await sleep(200); }
+    out.passiveBusy = { closed, state: b.state, got };
+    b.close();
+  }
+  const binary = async (pong) => {
+    const c = new Ctor(`${base}/echo`, [], {
+      pingMessage: new Uint8Array([0x89, 1]), pongMessage: pong, hidePongs: true,
+      pingInterval: 200, pongTimeout: 400, reconnect: false, binaryType: 'arraybuffer',
+    });
+    const got = [];
+    let closed = null;
+    c.onmessage = (e) => got.push(typeof e.data === 'string' ? e.data : 'binary');
+    c.onclose = (e) => { closed = e.code; };
+    await once(c, 'open');
+    await sleep(1200);
+    const r = { closed, got, pongSeen: c.timing().lastPongAt !== null };
+    c.close();
+    return r;
+  };
+  out.binaryPong = await binary(new Uint8Array([0x89, 1]).buffer);
+  out.otherBytes = await binary(new Uint8Array([0x8a, 1]));
+  return out;
 }

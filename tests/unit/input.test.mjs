@@ -76,6 +76,26 @@ test('options: unset is NaN, set values are checked and named', () => {
   });
 });
 
+test('heartbeat messages: strings, binary copied (views too), null pingMessage is the passive heartbeat', () => {
+  const WS = class {};
+  assert.equal(readRest({ pingMessage: 'p', WebSocket: WS })[3], 'p');
+  assert.equal(readRest({ pingMessage: null, WebSocket: WS })[3], null);
+  const bytes = new Uint8Array([9, 8, 7, 6]);
+  const ping = readRest({ pingMessage: bytes.subarray(1, 3), pongMessage: bytes.buffer, WebSocket: WS });
+  assert.ok(ping[3] instanceof ArrayBuffer);
+  assert.deepEqual([...new Uint8Array(ping[3])], [8, 7]);
+  assert.notEqual(ping[4], bytes.buffer, 'copied: later writes to the caller\'s buffer change nothing');
+  assert.deepEqual([...new Uint8Array(ping[4])], [9, 8, 7, 6]);
+  assert.throws(() => readRest({ pongMessage: null, WebSocket: WS }), {
+    name: 'TypeError',
+    message: "option 'pongMessage' must be a string or binary (an ArrayBuffer or a view), not null",
+  });
+  assert.throws(() => readRest({ pingMessage: 42, WebSocket: WS }), {
+    name: 'TypeError',
+    message: "option 'pingMessage' must be a string or binary (an ArrayBuffer or a view, or null for no ping), not number",
+  });
+});
+
 test('WebIDL conversions: a Symbol is no string, a Symbol or BigInt no number', async () => {
   const { domString, toNumber } = await import('../../src/input.js');
   assert.equal(domString(42, 'reason'), '42');
