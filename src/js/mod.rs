@@ -178,11 +178,17 @@ export declare namespace ResilientWebSocket {
 
 /** A constructor with options bound (`ResilientWebSocket.withOptions`). */
 export interface ResilientWebSocketConstructor {
+  /** `new C(url, protocols?, options?)`: a client with the bound options, `options` merged over them. */
   new (url: string | URL, protocols?: string | string[], options?: ResilientWebSocketOptions): ResilientWebSocket;
+  /** The subclass's prototype (inherits the class's). */
   readonly prototype: ResilientWebSocket;
+  /** As `ResilientWebSocket.CONNECTING`: 0. */
   readonly CONNECTING: 0;
+  /** As `ResilientWebSocket.OPEN`: 1. */
   readonly OPEN: 1;
+  /** As `ResilientWebSocket.CLOSING`: 2. */
   readonly CLOSING: 2;
+  /** As `ResilientWebSocket.CLOSED`: 3. */
   readonly CLOSED: 3;
   /** Binds more options over these. */
   withOptions(options: ResilientWebSocketOptions): ResilientWebSocketConstructor;

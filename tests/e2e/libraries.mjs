@@ -22,7 +22,7 @@ setTimeout(() => {
 }, 120000).unref();
 
 const { AppSocket } = await import('../../docs/examples/app-socket.js');
-const { graphqlClient } = await import('../../docs/examples/graphql-ws.js');
+const { graphqlClient, GraphqlSocket } = await import('../../docs/examples/graphql-ws.js');
 const { rxSocket } = await import('../../docs/examples/rxjs.js');
 const { ResilientWebSocket } = await import('resilient-ws');
 
@@ -80,7 +80,7 @@ const until = async (what, f, ms = 5000) => {
   }
 };
 
-test('the constructor-function recipe: new AppSocket(url, protocols) is a client with the bound options and the constants', async () => {
+test('the withOptions recipe: new AppSocket(url, protocols) is a client with the bound options and the constants', async () => {
   const ws = new AppSocket(`ws://127.0.0.1:${port(echo)}/`, []);
   assert.ok(ws instanceof ResilientWebSocket);
   assert.deepEqual([AppSocket.CONNECTING, AppSocket.OPEN, AppSocket.CLOSING, AppSocket.CLOSED], [0, 1, 2, 3]);
@@ -199,4 +199,39 @@ test('ResilientWebSocket.withOptions: a subclass a library calls with (url, prot
   ws2.close();
   assert.throws(() => ResilientWebSocket.withOptions(5), TypeError);
   await until('no connection left', () => open.echo === 0);
+});
+
+/** A half-open link under graphql-ws: the server stops reading and answering but keeps the
+ *  TCP connection. How long until graphql-ws hears of it (`on.closed`), or null if not
+ *  within `ms`. */
+async function halfOpen(Ctor, ms) {
+  const { createClient } = await import('graphql-ws');
+  const url = `ws://127.0.0.1:${port(gql)}/graphql`;
+  let connected = false;
+  let closedAt = null;
+  const client = createClient({
+    url,
+    webSocketImpl: Ctor,
+    lazy: false,
+    retryAttempts: 0,
+    onNonLazyError: () => {},
+    on: { connected: () => (connected = true), closed: () => (closedAt ??= Date.now()) },
+  });
+  await until('connected', () => connected);
+  for (const c of gql.clients) c._socket.pause();
+  const t0 = Date.now();
+  await until('closed', () => closedAt !== null, ms).catch(() => {});
+  const took = closedAt === null ? null : closedAt - t0;
+  await client.dispose();
+  for (const c of gql.clients) c.terminate();
+  await until('no connection left', () => open.gql === 0);
+  return took;
+}
+
+test('graphql-ws on a half-open link: the recipe (pingInterval 500, pongTimeout 500 here) detects it; graphql-ws alone does not', async () => {
+  const native = await halfOpen(WebSocket, 3000);
+  const ours = await halfOpen(GraphqlSocket.withOptions({ pingInterval: 500, pongTimeout: 500 }), 3000);
+  console.log(`graphql-ws half-open detection (ms): native ${native} ours ${ours}`);
+  assert.equal(native, null, 'graphql-ws alone has no keep-alive by default');
+  assert.ok(ours !== null && ours <= 1500, `ours took ${ours} ms`);
 });

@@ -6,6 +6,7 @@ import init, {
   websocketClass,
   type ResilientWebSocketOptions,
   type ResilientWebSocketEventMap,
+  type ResilientWebSocketConstructor,
 } from '../../pkg/resilient_ws.js';
 
 await init();
@@ -79,3 +80,18 @@ ws.send({ not: 'data' });
 ws.readyState = 1;
 
 export { state, open, bt, phase, next, queued, same, disposed, onReconnecting, flags, inner, ws2, ws3 };
+
+// withOptions: a constructor a library calls with (url, protocols); more options merge.
+const Preset: ResilientWebSocketConstructor = ResilientWebSocket.withOptions({ reconnect: false, pingMessage: null });
+const fromPreset: ResilientWebSocket = new Preset('wss://example.com/x', ['graphql-transport-ws']);
+const more = Preset.withOptions({ pongMessage: new Uint8Array([0x8a]) });
+const open1: 1 = more.OPEN;
+void fromPreset;
+void open1;
+// A library's parameter typed as a WebSocket constructor accepts it.
+function takesCtor(C: new (url: string, protocols?: string | string[]) => { readyState: number }) {
+  return C;
+}
+takesCtor(Preset);
+// @ts-expect-error pingMessage is no number
+ResilientWebSocket.withOptions({ pingMessage: 42 });
