@@ -19,6 +19,8 @@
 // the call, handleEvent looked up at call time, stopImmediatePropagation, exceptions
 // reported and the next listener still called.
 
+import { readConfig, readRest } from '../input.js';
+
 const states = new WeakMap();
 let warnedObject = false;
 
@@ -99,6 +101,7 @@ export function setSlow(root, slow) {
 
 function stateOf(obj) {
   let st = states.get(obj);
+  if (ownerless.size !== 0) owned(obj);
   if (st === undefined) {
     brand(obj);
     st = S(obj.__rwsState());
@@ -893,7 +896,12 @@ function makeMessageHandler(root, slow, foreign, shared) {
 
 /** Whether a message's data is the binary pong (`pongMessage` an ArrayBuffer): the same
  *  bytes. Data that arrived as a Blob (binaryType 'blob') cannot be read synchronously. */
+let warnedBlobPong = false;
 export function sameBytes(data, pong) {
+  if (!warnedBlobPong && typeof Blob === 'function' && data instanceof Blob) {
+    warnedBlobPong = true;
+    console.warn(`${NAME}: a binary pongMessage is matched only in messages that arrive as an ArrayBuffer; this one arrived as a Blob, so it is no pong (set binaryType to 'arraybuffer')`);
+  }
   if (!(data instanceof ArrayBuffer) || data.byteLength !== pong.byteLength) return false;
   const a = new Uint8Array(data);
   const b = new Uint8Array(pong);
@@ -1136,6 +1144,8 @@ export function installPrototype(proto) {
   // read-only, non-configurable data properties (not the glue's static getters), and
   // EventTarget as its prototype.
   Object.defineProperty(RWS, 'length', { value: 1 });
+  // A minifier may have renamed the glue's class: the name is the interface's.
+  Object.defineProperty(RWS, 'name', { value: NAME });
   ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach((name, value) => {
     Object.defineProperty(RWS, name, { value, enumerable: true, writable: false, configurable: false });
   });
@@ -1151,7 +1161,12 @@ export function installPrototype(proto) {
       if (options === null || typeof options !== 'object') {
         throw new TypeError(`Failed to execute 'withOptions' on '${NAME}': the options must be an object.`);
       }
-      const bound = { ...options };
+      // As the constructor reads them: inherited properties too. Checked now, with the
+      // constructor's errors (not later, inside a library's `new`).
+      const bound = {};
+      for (const k in options) bound[k] = options[k];
+      readConfig(bound, new Float64Array(15));
+      readRest(bound.WebSocket === undefined ? { ...bound, WebSocket: Object } : bound);
       const Preset = class extends this {
         constructor(url, protocols, more) {
           super(url, protocols, more === undefined || more === null ? bound : { ...bound, ...more });
@@ -1351,6 +1366,14 @@ export function installPrototype(proto) {
     get() { return 0; },
     configurable: true,
   });
+  // The glue's own methods of ours (no JS wrapper above): using one marks the client as
+  // one whose owner knows it is ours (see `orphaned`).
+  for (const name of ['timing', 'clearQueue']) {
+    const f = proto[name];
+    if (typeof f !== 'function') continue;
+    const wrapped = { [name](...args) { brand(this); markOurs(this); return f.apply(this, args); } }[name];
+    Object.defineProperty(proto, name, { value: wrapped, writable: true, configurable: true, enumerable: false });
+  }
   // The native interface's operations (and EventTarget's) are enumerable, with WebIDL's
   // lengths (required arguments only); our own extras are not.
   const native = { send: 1, close: 0, addEventListener: 2, removeEventListener: 2, dispatchEvent: 1 };

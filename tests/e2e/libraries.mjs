@@ -198,6 +198,17 @@ test('ResilientWebSocket.withOptions: a subclass a library calls with (url, prot
   await until('reconnected', () => ws2.reconnectAttempt === 0 && ws2.readyState === 1 && accepted.echo >= 3, 5000);
   ws2.close();
   assert.throws(() => ResilientWebSocket.withOptions(5), TypeError);
+  // Outside review: checked at the call (not inside a library's `new`), inherited options
+  // read as the constructor reads them, the class's name not a minifier's.
+  assert.throws(() => ResilientWebSocket.withOptions({ pingInterval: -1 }), RangeError);
+  assert.throws(() => ResilientWebSocket.withOptions({ pingMessage: 42 }), TypeError);
+  const Inherited = ResilientWebSocket.withOptions(Object.create({ pingInterval: 2000 }));
+  const ws3 = new Inherited(`ws://127.0.0.1:${port(echo)}/`);
+  await until('open', () => ws3.readyState === 1);
+  const next = ws3.timing().nextPingAt - performance.now();
+  assert.ok(next > 1000 && next <= 2000, `next ping in ${next} ms (inherited pingInterval 2000)`);
+  ws3.close();
+  assert.equal(ResilientWebSocket.name, 'ResilientWebSocket');
   await until('no connection left', () => open.echo === 0);
 });
 
@@ -234,4 +245,31 @@ test('graphql-ws on a half-open link: the recipe (pingInterval 500, pongTimeout 
   console.log(`graphql-ws half-open detection (ms): native ${native} ours ${ours}`);
   assert.equal(native, null, 'graphql-ws alone has no keep-alive by default');
   assert.ok(ours !== null && ours <= 1500, `ours took ${ours} ms`);
+});
+
+// Outside review: an owner that uses its client after the close through an onX handler,
+// timing() or clearQueue() keeps it reconnecting when another client for its URL starts.
+test('zombies: a client used after its close (onX set or read, timing(), clearQueue()) is not taken for a replaced one', async () => {
+  const url = `ws://127.0.0.1:${port(echo)}/`;
+  const uses = {
+    onmessage: (a) => { a.onmessage = () => {}; },
+    readOnopen: (a) => void a.onopen,
+    timing: (a) => a.timing(),
+    clearQueue: (a) => a.clearQueue(),
+  };
+  for (const [name, use] of Object.entries(uses)) {
+    const a = new ResilientWebSocket(url, [], { reconnectDelay: 500, pingInterval: 0 });
+    let b;
+    a.onclose = () => setTimeout(() => {
+      if (b !== undefined) return;
+      use(a);
+      b = new ResilientWebSocket(url, [], { pingInterval: 0 });
+    }, 20);
+    await until('open', () => a.readyState === 1);
+    for (const c of echo.clients) c.terminate();
+    await until(`${name}: a reconnected`, () => a.readyState === 1 && b?.readyState === 1, 3000);
+    a.close();
+    b.close();
+    await until('no connection left', () => open.echo === 0);
+  }
 });
