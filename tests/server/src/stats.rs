@@ -39,6 +39,8 @@ struct Inner {
     next_id: u64,
     /// Open connections: id -> kill switch (taken once fired).
     conns: HashMap<u64, Option<oneshot::Sender<()>>>,
+    /// Connections no longer counted as open (`close_frame`), still in `conns`.
+    uncounted: std::collections::HashSet<u64>,
 }
 
 /// Shared statistics and connection table.
@@ -115,12 +117,30 @@ impl Registry {
         (id, rx)
     }
 
+    /// The closing handshake is under way (the client's close frame arrived and is answered,
+    /// or the server sent its own): from the client's side the connection is closed, so it
+    /// stops counting as open now, not when the server's task is done with the TCP stream.
+    /// (A client that reconnects at its `close` event raced that task and was counted as two
+    /// open connections.)
+    pub(crate) fn close_frame(&self, id: u64, tag: &str) {
+        let mut inner = self.lock();
+        if inner.conns.contains_key(&id) && inner.uncounted.insert(id) {
+            for b in buckets(tag) {
+                if let Some(s) = inner.tags.get_mut(b) {
+                    s.open = s.open.saturating_sub(1);
+                }
+            }
+        }
+    }
+
     /// Unregisters a connection (called once its socket is gone).
     pub(crate) fn close(&self, id: u64, tag: &str) {
         let mut inner = self.lock();
-        for b in buckets(tag) {
-            if let Some(s) = inner.tags.get_mut(b) {
-                s.open = s.open.saturating_sub(1);
+        if !inner.uncounted.remove(&id) {
+            for b in buckets(tag) {
+                if let Some(s) = inner.tags.get_mut(b) {
+                    s.open = s.open.saturating_sub(1);
+                }
             }
         }
         inner.conns.remove(&id);

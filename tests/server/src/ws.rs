@@ -212,8 +212,9 @@ pub(crate) async fn handle(
     stream.write_all(head.as_bytes()).await?;
     // On a kill signal the route future (which owns the socket) is dropped:
     // the socket closes without a close frame.
+    let closing = || shared.stats.close_frame(guard.id, &guard.tag);
     tokio::select! {
-        res = serve(stream, leftover, route) => {
+        res = serve(stream, leftover, route, &closing) => {
             if let Ok(Some(code)) = res {
                 shared.stats.close_code(&guard.tag, code);
             }
@@ -226,7 +227,13 @@ pub(crate) async fn handle(
 
 /// Serves one route; returns the close code of the client's close frame where the route
 /// reads until the end (1005: a close frame without a code; `None`: no close frame).
-async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Result<Option<u16>> {
+/// `closing` is called when the closing handshake starts (see `Registry::close_frame`).
+async fn serve(
+    mut stream: TcpStream,
+    leftover: Vec<u8>,
+    route: Route,
+    closing: &(dyn Fn() + Sync),
+) -> io::Result<Option<u16>> {
     match route {
         Route::Silent => {
             let mut buf = vec![0u8; 16 * 1024];
@@ -240,7 +247,7 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
             go: false,
         } => {
             blast(&mut stream, n, size, binary).await?;
-            Ok(echo(&mut ws(stream, leftover).await).await)
+            Ok(echo(&mut ws(stream, leftover).await, closing).await)
         }
         Route::Blast {
             n,
@@ -257,12 +264,12 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
                 }
             }
             blast(ws.get_mut(), n, size, binary).await?;
-            Ok(echo(&mut ws).await)
+            Ok(echo(&mut ws, closing).await)
         }
-        Route::Echo => Ok(echo(&mut ws(stream, leftover).await).await),
+        Route::Echo => Ok(echo(&mut ws(stream, leftover).await, closing).await),
         Route::Drop { after } => {
             let mut ws = ws(stream, leftover).await;
-            let code = tokio::time::timeout(after, echo(&mut ws)).await;
+            let code = tokio::time::timeout(after, echo(&mut ws, closing)).await;
             // Dropping `ws` closes the socket without a close frame.
             Ok(code.ok().flatten())
         }
@@ -272,7 +279,7 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
             after,
         } => {
             let mut ws = ws(stream, leftover).await;
-            if let Ok(code) = tokio::time::timeout(after, echo(&mut ws)).await {
+            if let Ok(code) = tokio::time::timeout(after, echo(&mut ws, closing)).await {
                 // The client closed (or failed) first.
                 return Ok(code);
             }
@@ -280,6 +287,7 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
                 code: CloseCode::from(code),
                 reason: reason.into(),
             };
+            closing();
             if ws.close(Some(frame)).await.is_ok() {
                 let _ = tokio::time::timeout(CLOSE_REPLY_TIMEOUT, async {
                     while let Some(Ok(_)) = ws.next().await {}
@@ -320,7 +328,7 @@ async fn serve(mut stream: TcpStream, leftover: Vec<u8>, route: Route) -> io::Re
                     return Ok(None);
                 }
             }
-            Ok(echo(&mut ws).await)
+            Ok(echo(&mut ws, closing).await)
         }
     }
 }
@@ -332,12 +340,13 @@ async fn ws(stream: TcpStream, leftover: Vec<u8>) -> Ws {
 /// Echoes data messages until the connection ends (tungstenite answers pings
 /// and close frames, repeating the client's close code and reason). Returns the
 /// code of the client's close frame (1005 for one without a code), if one came.
-async fn echo(ws: &mut Ws) -> Option<u16> {
+async fn echo(ws: &mut Ws, closing: &(dyn Fn() + Sync)) -> Option<u16> {
     let mut closed = None;
     while let Some(Ok(msg)) = ws.next().await {
         let reply = match msg {
             Message::Text(_) | Message::Binary(_) => msg,
             Message::Close(frame) => {
+                closing();
                 closed = Some(frame.map_or(1005, |f| u16::from(f.code)));
                 continue;
             }

@@ -371,3 +371,29 @@ async fn static_files_and_control_basics() {
     assert!(head.contains("Content-Type: application/wasm"), "{head}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A client whose closing handshake is answered is no longer counted as open when it gets
+/// the answer: one that reconnects at once (at its `close` event) is never counted twice.
+/// (Before, `open` fell only when the server's task was done with the TCP stream, and the
+/// shared-vs-plain fuzzer saw `max_open 2` for a plain client under load.)
+#[tokio::test]
+async fn a_client_closed_by_handshake_no_longer_counts_as_open() {
+    let srv = start(None).await;
+    for route in ["/echo?tag=h", "/close?tag=s&code=1000&after_ms=50"] {
+        let mut ws = srv.connect(route).await;
+        if route.starts_with("/echo") {
+            ws.close(None).await.expect("close");
+        }
+        // The server's close frame (an answer, or its own).
+        loop {
+            match next(&mut ws).await {
+                Message::Close(_) => break,
+                _ => continue,
+            }
+        }
+        let tag = if route.starts_with("/echo") { "h" } else { "s" };
+        let stats = srv.stats(tag).await;
+        assert!(stats.starts_with(r#"{"open":0,"#), "{route}: {stats}");
+        while let Some(Ok(_)) = ws.next().await {}
+    }
+}
