@@ -101,7 +101,7 @@ export function setSlow(root, slow) {
 
 function stateOf(obj) {
   let st = states.get(obj);
-  if (ownerless.size !== 0) owned(obj);
+  if (watching) owned(obj);
   if (st === undefined) {
     brand(obj);
     st = S(obj.__rwsState());
@@ -1049,7 +1049,7 @@ function sendable(data) {
 const mine = new WeakSet();
 function brand(obj) {
   if (!mine.has(obj)) throw new TypeError('Illegal invocation');
-  if (ownerless.size !== 0) owned(obj);
+  if (watching) owned(obj);
 }
 
 // ---- Zombies. A library given the class (graphql-ws, socket.io-client, stompjs, seed
@@ -1063,13 +1063,22 @@ function brand(obj) {
 // released: the library must not hear of it again). A client whose owner ever used what
 // only ours has (our events, members and methods: `st.ours`) is never taken for one.
 const ownerless = new Set(); // states that reported close, will reconnect, unused since
+// Whether `ownerless` has any: a plain flag for `brand`, which runs on every call. (Not
+// `ownerless.size`: reading a native getter there cleared WebKit's record of the last
+// exception, which it reports for a non-callable handleEvent, as its own socket does.)
+let watching = false;
+const unwatch = (st) => {
+  const had = ownerless.delete(st);
+  watching = ownerless.size !== 0;
+  return had;
+};
 const newest = new Map(); // resolved URL -> `made` when its newest client started
 let made = 0; // clients started so far
 const warnedZombie = new Set(); // URLs warned about, once each
 
 function owned(obj) {
   const st = states.get(obj);
-  if (st !== undefined) ownerless.delete(st);
+  if (st !== undefined) unwatch(st);
 }
 
 function usesOurs(st) {
@@ -1093,7 +1102,7 @@ export function orphaned(root, url) {
     newest.set(url, ++made);
     return false;
   }
-  if (!ownerless.delete(st)) return false;
+  if (!unwatch(st)) return false;
   const n = newest.get(url);
   if (n === undefined || n <= st.closedAt || usesOurs(st)) return false;
   // Stopped silently: nothing of it reaches the old handlers again.
@@ -1120,7 +1129,10 @@ function noteClose(st) {
 /** The engine will reconnect after the close it reported: unused from now on, it is
  *  taken for replaced once a new client for its URL starts. */
 function noteReconnecting(st) {
-  if (st.bound && !usesOurs(st)) ownerless.add(st);
+  if (st.bound && !usesOurs(st)) {
+    ownerless.add(st);
+    watching = true;
+  }
 }
 
 /** Gives `f` the `name` and `length` a WebIDL operation or accessor has. */
