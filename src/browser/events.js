@@ -1178,6 +1178,8 @@ export function installPrototype(proto) {
       const bound = {};
       for (const k in options) bound[k] = options[k];
       readConfig(bound, new Float64Array(15));
+      // (Without a `WebSocket` option, a stand-in: the constructor may get one later, and
+      // only `new` needs a global WebSocket, as Node's test of it says.)
       readRest(bound.WebSocket === undefined ? { ...bound, WebSocket: Object } : bound);
       const Preset = class extends this {
         constructor(url, protocols, more) {

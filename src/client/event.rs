@@ -15,11 +15,8 @@ use crate::engine::Phase;
 /// # use resilient_ws::Message;
 /// let m: Message = "hello".into(); // text
 /// let b: Message = vec![0u8, 1, 2].into(); // binary
-/// match m {
-///     Message::Text(t) => assert_eq!(t, "hello"),
-///     Message::Binary(_) => unreachable!(),
-/// }
-/// let _ = b;
+/// assert_eq!(m, Message::Text("hello".into()));
+/// assert!(matches!(b, Message::Binary(bytes) if bytes == [0, 1, 2]));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {

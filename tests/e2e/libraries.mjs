@@ -266,8 +266,14 @@ test('zombies: a client used after its close (onX set or read, timing(), clearQu
       b = new ResilientWebSocket(url, [], { pingInterval: 0 });
     }, 20);
     await until('open', () => a.readyState === 1);
+    const before = accepted.echo;
     for (const c of echo.clients) c.terminate();
-    await until(`${name}: a reconnected`, () => a.readyState === 1 && b?.readyState === 1, 3000);
+    // Nothing here may touch `a` until it had time to reconnect (reading it is a use):
+    // the server's count says whether it did (b's connection and a's new one).
+    await until(`${name}: b and a's reconnect accepted`, () => accepted.echo >= before + 2, 3000).catch(() => {});
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(accepted.echo - before, 2, `${name}: a reconnected beside b`);
+    assert.equal(a.readyState, 1, name);
     a.close();
     b.close();
     await until('no connection left', () => open.echo === 0);
