@@ -2065,4 +2065,11 @@ async fn heartbeat_passive_and_binary_ping_pong() {
     assert_eq!(get(&y, "pongSeen").as_bool(), Some(true), "{}", json(&r));
     let n = get(&r, "otherBytes");
     assert_eq!(get(&n, "closed").as_f64(), Some(4000.0), "{}", json(&r));
+    let o = get(&r, "ownPongs");
+    assert_eq!(
+        json(&get(&o, "got")),
+        r#"["P","P","P"]"#,
+        "the app's own pongs reach it: {}",
+        json(&r)
+    );
 }

@@ -899,7 +899,10 @@ fn write_own(inner: &Rc<Inner>, d: &JsValue) {
 /// decides pongs); otherwise messages go straight to the listeners in JS. The one place
 /// this is decided.
 fn refresh_slow(inner: &Inner) {
-    let slow = inner.opts.has_matcher() || inner.with(|s| s.engine.pong_deadline().is_some());
+    // A passive heartbeat hears every message (each one is a sign of life).
+    let slow = inner.opts.has_matcher()
+        || inner.opts.ping_message.is_null()
+        || inner.with(|s| s.engine.pong_deadline().is_some());
     events::set_slow(&inner.js, slow);
 }
 
@@ -1192,7 +1195,9 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
         rearm(inner);
         refresh_slow(inner);
     }
-    let hidden = inner.opts.hide_pongs && inner.opts.has_matcher() && is_pong;
+    // Only the pong that answers our own ping is hidden: a library that pings by itself
+    // (graphql-ws keepAlive, MQTT's PINGREQ) gets its own pongs.
+    let hidden = inner.opts.hide_pongs && inner.opts.has_matcher() && is_pong && answered;
     if deliver_it && !hidden {
         events::deliver_message(&inner.js, &ev);
     }

@@ -117,7 +117,8 @@ impl Options {
         self
     }
 
-    /// Keep pongs (matched by [`Options::pong_message`]) away from listeners and streams.
+    /// Keep the pong that answers our own ping (matched by [`Options::pong_message`]) away
+    /// from listeners and streams; pongs to pings the application sent itself pass.
     ///
     /// ```no_run
     /// # use std::time::Duration;

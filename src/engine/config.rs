@@ -121,6 +121,9 @@ pub struct Config {
     /// (`pageshow` with `persisted`), reconnect at once. `false`: leave the socket to the
     /// browser (it is closed on restore and the reconnect policy applies).
     pub bfcache: bool,
+    /// A passive heartbeat (the server pings, e.g. socket.io): no ping is sent, and the
+    /// link is dropped when no message at all arrives for `ping_interval + pong_timeout`.
+    pub passive: bool,
 }
 
 impl Default for Config {
@@ -140,6 +143,7 @@ impl Default for Config {
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
             overflow: OverflowPolicy::DropOldest,
             bfcache: true,
+            passive: false,
         }
     }
 }

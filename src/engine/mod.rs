@@ -256,6 +256,8 @@ struct Heartbeat {
     rearmed: bool,
     last_ping: Option<Millis>,
     last_pong: Option<Millis>,
+    /// Passive heartbeat: when the last message arrived on the open socket.
+    heard: Option<Millis>,
 }
 
 impl Heartbeat {
@@ -265,6 +267,7 @@ impl Heartbeat {
         rearmed: false,
         last_ping: None,
         last_pong: None,
+        heard: None,
     };
 }
 
@@ -621,6 +624,7 @@ impl<P> Engine<P> {
         self.connect_deadline = None;
         self.hb.pong_deadline = None;
         self.hb.rearmed = false;
+        self.hb.heard = Some(now);
         self.hb.next_ping = self.heartbeat_on().then(|| now + self.cfg.ping_interval);
         self.set_phase(Phase::Open);
         self.emit(Event::Open);
@@ -657,7 +661,11 @@ impl<P> Engine<P> {
         if !self.is_current(socket) {
             return false;
         }
-        if is_pong && self.hb.pong_deadline.is_some() {
+        if self.cfg.passive {
+            // Any message is a sign of life; the next check is due an interval after it.
+            self.hb.heard = Some(now);
+        }
+        if (is_pong || self.cfg.passive) && self.hb.pong_deadline.is_some() {
             self.hb.pong_deadline = None;
             self.hb.rearmed = false;
             self.hb.last_pong = Some(now);
@@ -842,8 +850,16 @@ impl<P> Engine<P> {
                     self.emit(Event::HeartbeatTimeout);
                     self.drop_socket(now, CLOSE_HEARTBEAT_TIMEOUT, "heartbeat timeout", true);
                 } else if let Some(at) = self.hb.next_ping {
-                    if now >= at {
-                        self.ping(now);
+                    if now < at {
+                        return;
+                    }
+                    match self.hb.heard {
+                        // Passive: a message came within the last interval, so the link is
+                        // alive; check again an interval after it.
+                        Some(heard) if self.cfg.passive && heard + self.cfg.ping_interval > now => {
+                            self.hb.next_ping = Some(heard + self.cfg.ping_interval);
+                        }
+                        _ => self.ping(now),
                     }
                 }
             }
@@ -923,7 +939,9 @@ impl<P> Engine<P> {
     }
 
     fn ping(&mut self, now: Millis) {
-        self.io.push_back(Io::SendPing);
+        if !self.cfg.passive {
+            self.io.push_back(Io::SendPing);
+        }
         self.hb.last_ping = Some(now);
         self.hb.pong_deadline = Some(now + self.cfg.pong_timeout);
         self.hb.rearmed = false;
@@ -1244,8 +1262,16 @@ impl<P> Engine<P> {
     }
 
     fn check_liveness(&mut self, now: Millis) {
-        if self.heartbeat_on() && self.hb.pong_deadline.is_none() {
-            self.ping(now);
+        if !self.heartbeat_on() || self.hb.pong_deadline.is_some() {
+            return;
+        }
+        match self.hb.heard {
+            // Passive: nothing to send, so the check is the silence so far; it is due an
+            // interval after the last message (now, if that is past).
+            Some(heard) if self.cfg.passive => {
+                self.hb.next_ping = Some((heard + self.cfg.ping_interval).max(now));
+            }
+            _ => self.ping(now),
         }
     }
 

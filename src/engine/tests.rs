@@ -1368,3 +1368,89 @@ fn staged_timers_reach_the_deadline_whatever_firefox_holds_them_back() {
         assert_eq!(wake_delay(total, false), total);
     }
 }
+
+fn passive(ping_interval: Millis, pong_timeout: Millis) -> Config {
+    Config {
+        passive: true,
+        ping_interval,
+        pong_timeout,
+        ..Config::default()
+    }
+}
+
+fn heartbeat_drops(s: &Sim) -> Vec<Millis> {
+    s.times_of(|a| {
+        matches!(
+            a,
+            Action::DropSocket {
+                code: CLOSE_HEARTBEAT_TIMEOUT,
+                ..
+            }
+        )
+    })
+}
+
+#[test]
+fn passive_a_server_that_pings_every_interval_is_never_dropped_at_any_phase() {
+    // socket.io's server pings every 500 ms: whatever its phase against our checks, the
+    // silence never reaches 500 + 400 ms. (The first passive heartbeat checked for a
+    // message within pongTimeout of a fixed-cadence check: it dropped this healthy link.)
+    for offset in [0, 1, 50, 99, 100, 250, 401, 499] {
+        let mut s = Sim::new(passive(500, 400));
+        s.open();
+        let mut t = offset;
+        while t < 60_000 {
+            s.run_until(t);
+            s.message();
+            t += 500;
+        }
+        s.run_until(60_000);
+        assert_eq!(heartbeat_drops(&s), Vec::<Millis>::new(), "offset {offset}");
+        assert_eq!(s.pings(), Vec::<Millis>::new(), "passive: nothing is sent");
+    }
+}
+
+#[test]
+fn passive_drops_the_link_after_interval_plus_timeout_of_silence() {
+    let mut s = Sim::new(passive(500, 400));
+    s.open();
+    s.run_until(100);
+    s.message();
+    s.run_until(5_000);
+    assert_eq!(heartbeat_drops(&s), vec![1_000]);
+    // Silent from the open on: 900 ms after it.
+    let mut s = Sim::new(passive(500, 400));
+    s.run_until(50);
+    s.open();
+    s.run_until(5_000);
+    assert_eq!(heartbeat_drops(&s), vec![950]);
+}
+
+#[test]
+fn passive_becoming_visible_checks_the_silence_so_far_not_a_fresh_window() {
+    // A server that pings every 25 s, pongTimeout 5 s: shown 3 s after its last ping,
+    // the page must not wait only 5 s for a message (the next one is 22 s away).
+    let mut s = Sim::new(passive(25_000, 5_000));
+    s.open();
+    for t in [20_000, 45_000] {
+        s.run_until(t);
+        s.message();
+    }
+    s.run_until(48_000);
+    s.e.set_visible(s.now, false);
+    s.e.set_visible(s.now, true);
+    s.drain();
+    s.run_until(70_000);
+    s.message();
+    s.run_until(80_000);
+    assert_eq!(heartbeat_drops(&s), Vec::<Millis>::new());
+    // Silent past the interval (the check at 95 s found nothing since 70 s): shown or not,
+    // dropped 30 s after the last message.
+    s.run_until(90_000);
+    s.e.set_visible(s.now, false);
+    s.run_until(97_000);
+    s.e.set_visible(s.now, true);
+    s.drain();
+    s.run_until(120_000);
+    assert_eq!(heartbeat_drops(&s), vec![100_000]);
+}

@@ -103,7 +103,7 @@ export interface ResilientWebSocketOptions {
   pongMessage?: string | ArrayBuffer | ArrayBufferView;
   /** Decides whether a message event is the pong. */
   isPong?: (event: MessageEvent) => boolean;
-  /** Keep pongs (by pongMessage/isPong) away from message listeners. */
+  /** Keep the pong that answers our own ping (by pongMessage/isPong) away from message listeners; a library's own pongs pass. */
   hidePongs?: boolean;
   /** Reconnect after a close the user did not ask for (default true). */
   reconnect?: boolean;

@@ -1620,6 +1620,18 @@ export async function protocolHeartbeats(Ctor, base) {
     c.close();
     return r;
   };
+  // A library that pings by itself gets its own pongs: only the one answering our ping is
+  // hidden (hidePongs hid every match before).
+  {
+    const d = new Ctor(`${base}/echo`, [], { pingMessage: 'P', pongMessage: 'P', hidePongs: true, pingInterval: 60000, reconnect: false });
+    const got = [];
+    d.onmessage = (e) => got.push(e.data);
+    await once(d, 'open');
+    for (let i = 0; i < 3; i++) d.send('P');
+    await sleep(300);
+    out.ownPongs = { got, pongSeen: d.timing().lastPongAt !== null };
+    d.close();
+  }
   out.binaryPong = await binary(new Uint8Array([0x89, 1]).buffer);
   out.otherBytes = await binary(new Uint8Array([0x8a, 1]));
   return out;
