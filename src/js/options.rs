@@ -124,7 +124,6 @@ pub fn parse(options: &JsValue) -> Result<Parsed, JsValue> {
     let r = read_rest(options)?;
     let at = |i: u32| r.get(i);
     let func = |i: u32| at(i).dyn_into::<Function>().ok();
-    let mut c = c;
     // `pingMessage: null`: the passive heartbeat.
     c.passive = at(3).is_null();
     Ok(Parsed {
