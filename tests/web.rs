@@ -644,6 +644,74 @@ async fn rust_api_reconnect_events_are_typed() {
 }
 
 #[wasm_bindgen_test]
+async fn rust_api_passive_and_binary_heartbeats_as_the_js_class() {
+    use resilient_ws::{Client, Event, Options};
+    use std::time::Duration;
+    // Passive on a silent echo server: nothing is sent, dropped with 4000 after 300 + 300.
+    let url = format!("{}/echo?tag={}", base(), tag("rust-passive"));
+    let c = Client::connect(
+        &url,
+        Options::new()
+            .passive_heartbeat()
+            .ping_interval(Duration::from_millis(300))
+            .pong_timeout(Duration::from_millis(300))
+            .reconnect(false),
+    )
+    .expect("connect");
+    let mut rx = c.events();
+    let mut seen = Vec::new();
+    let t0 = js_sys::Date::now();
+    while !seen.iter().any(|e| matches!(e, Event::Close { .. }))
+        && js_sys::Date::now() - t0 < 5000.0
+    {
+        if let Some(ev) = next_event(&mut rx, 200).await {
+            if !matches!(ev, Event::StateChange { .. }) {
+                seen.push(ev);
+            }
+        }
+    }
+    let ms = js_sys::Date::now() - t0;
+    assert!(
+        matches!(
+            seen.as_slice(),
+            [
+                Event::Open,
+                Event::HeartbeatTimeout,
+                Event::Close { code: 4000, .. }
+            ]
+        ),
+        "{seen:?}"
+    );
+    assert!((550.0..=1600.0).contains(&ms), "dropped after {ms} ms");
+    // Binary ping and pong on an echo server: the pongs are matched by their bytes and
+    // hidden; the link stays open.
+    let url = format!("{}/echo?tag={}", base(), tag("rust-binary-ping"));
+    let c = Client::connect(
+        &url,
+        Options::new()
+            .ping_bytes([0x89, 1])
+            .pong_bytes([0x89, 1])
+            .hide_pongs(true)
+            .ping_interval(Duration::from_millis(200))
+            .pong_timeout(Duration::from_millis(400))
+            .reconnect(false),
+    )
+    .expect("connect");
+    let mut rx = c.events();
+    let mut seen = Vec::new();
+    let t0 = js_sys::Date::now();
+    while js_sys::Date::now() - t0 < 1300.0 {
+        if let Some(ev) = next_event(&mut rx, 100).await {
+            if !matches!(ev, Event::StateChange { .. }) {
+                seen.push(ev);
+            }
+        }
+    }
+    assert_eq!(seen, vec![Event::Open], "pongs hidden, no timeout");
+    c.close(None, "").expect("close");
+}
+
+#[wasm_bindgen_test]
 async fn rust_api_sink_back_pressure_follows_the_queue_and_close_works_after_split() {
     use futures::{FutureExt, SinkExt};
     use resilient_ws::{Client, Error, Event, Message, Options};

@@ -45,6 +45,7 @@ use web_sys::BinaryType;
 use crate::browser::{registry, ProtocolsSource, Shell, ShellOptions, UrlSource};
 pub use error::Error;
 pub use event::{Event, Message, State};
+use options::Heartbeat;
 pub use options::Options;
 pub use stream::{Events, Sender};
 
@@ -120,13 +121,15 @@ impl Client {
         } else {
             None
         };
+        let mut config = options.config.clone();
+        config.passive = options.ping_message == Heartbeat::Passive;
         let shell = Shell::new(
-            options.config.clone(),
+            config,
             ShellOptions {
                 url: UrlSource::Fixed(resolved),
                 protocols: ProtocolsSource::Fixed(protocols),
-                ping_message: JsValue::from_str(&options.ping_message),
-                pong_message: options.pong_message.as_deref().map(JsValue::from_str),
+                ping_message: options.ping_message.to_js(),
+                pong_message: options.pong_message.as_ref().map(Heartbeat::to_js),
                 is_pong: None,
                 hide_pongs: options.hide_pongs,
                 should_reconnect: None,

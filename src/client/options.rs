@@ -29,8 +29,8 @@ use crate::engine::{Config, OverflowPolicy};
 pub struct Options {
     pub(crate) config: Config,
     pub(crate) protocols: Vec<String>,
-    pub(crate) ping_message: String,
-    pub(crate) pong_message: Option<String>,
+    pub(crate) ping_message: Heartbeat,
+    pub(crate) pong_message: Option<Heartbeat>,
     pub(crate) hide_pongs: bool,
     pub(crate) key: Option<String>,
     pub(crate) shared: bool,
@@ -41,11 +41,30 @@ impl Default for Options {
         Options {
             config: Config::default(),
             protocols: Vec::new(),
-            ping_message: DEFAULT_PING_MESSAGE.to_owned(),
+            ping_message: Heartbeat::Text(DEFAULT_PING_MESSAGE.to_owned()),
             pong_message: None,
             hide_pongs: false,
             key: None,
             shared: false,
+        }
+    }
+}
+
+/// A heartbeat message: text, bytes, or none at all (the passive heartbeat).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Heartbeat {
+    Text(String),
+    Binary(Vec<u8>),
+    Passive,
+}
+
+impl Heartbeat {
+    /// The message as the shell takes it: a string, an `ArrayBuffer`, or `null`.
+    pub(crate) fn to_js(&self) -> wasm_bindgen::JsValue {
+        match self {
+            Heartbeat::Text(t) => wasm_bindgen::JsValue::from_str(t),
+            Heartbeat::Binary(b) => js_sys::Uint8Array::from(b.as_slice()).buffer().into(),
+            Heartbeat::Passive => wasm_bindgen::JsValue::NULL,
         }
     }
 }
@@ -101,7 +120,38 @@ impl Options {
     /// let options = Options::new().ping_message("ping");
     /// ```
     pub fn ping_message(mut self, m: impl Into<String>) -> Self {
-        self.ping_message = m.into();
+        self.ping_message = Heartbeat::Text(m.into());
+        self
+    }
+
+    /// A binary ping (a protocol's ping frame, such as MQTT's PINGREQ `[0xc0, 0]`).
+    ///
+    /// ```no_run
+    /// # use resilient_ws::Options;
+    /// let options = Options::new()
+    ///     .ping_bytes([0xc0, 0x00])
+    ///     .pong_bytes([0xd0, 0x00])
+    ///     .hide_pongs(true);
+    /// ```
+    pub fn ping_bytes(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.ping_message = Heartbeat::Binary(bytes.into());
+        self
+    }
+
+    /// The passive heartbeat, for servers that ping (socket.io) or send heart-beats
+    /// (STOMP): nothing is sent, and the link is dropped after `ping_interval +
+    /// pong_timeout` without any message (JS: `pingMessage: null`).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use resilient_ws::Options;
+    /// let options = Options::new()
+    ///     .passive_heartbeat()
+    ///     .ping_interval(Duration::from_secs(25))
+    ///     .pong_timeout(Duration::from_secs(5));
+    /// ```
+    pub fn passive_heartbeat(mut self) -> Self {
+        self.ping_message = Heartbeat::Passive;
         self
     }
 
@@ -113,7 +163,18 @@ impl Options {
     /// let options = Options::new().ping_message("ping").pong_message("pong");
     /// ```
     pub fn pong_message(mut self, m: impl Into<String>) -> Self {
-        self.pong_message = Some(m.into());
+        self.pong_message = Some(Heartbeat::Text(m.into()));
+        self
+    }
+
+    /// Only a binary message with exactly these bytes counts as the pong.
+    ///
+    /// ```no_run
+    /// # use resilient_ws::Options;
+    /// let options = Options::new().ping_bytes([0xc0, 0]).pong_bytes([0xd0, 0]);
+    /// ```
+    pub fn pong_bytes(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.pong_message = Some(Heartbeat::Binary(bytes.into()));
         self
     }
 
