@@ -699,15 +699,23 @@ async fn rust_api_passive_and_binary_heartbeats_as_the_js_class() {
     .expect("connect");
     let mut rx = c.events();
     let mut seen = Vec::new();
+    let mut rtts = Vec::new();
     let t0 = js_sys::Date::now();
     while js_sys::Date::now() - t0 < 1300.0 {
-        if let Some(ev) = next_event(&mut rx, 100).await {
-            if !matches!(ev, Event::StateChange { .. }) {
-                seen.push(ev);
-            }
+        match next_event(&mut rx, 100).await {
+            Some(Event::Pong { rtt }) => rtts.push(rtt),
+            Some(Event::StateChange { .. }) | None => {}
+            Some(ev) => seen.push(ev),
         }
     }
     assert_eq!(seen, vec![Event::Open], "pongs hidden, no timeout");
+    // Each answered ping is a Pong event with its round-trip time; rtt() is the last one.
+    assert!(rtts.len() >= 3, "{rtts:?}");
+    assert!(
+        rtts.iter().all(|r| *r < Duration::from_millis(200)),
+        "{rtts:?}"
+    );
+    assert_eq!(c.rtt(), rtts.last().copied());
     c.close(None, "").expect("close");
 }
 
@@ -1779,6 +1787,7 @@ fn rust_entry(ev: &resilient_ws::Event) -> String {
         }
         Event::Reconnect { attempt } => format!("reconnect:{attempt}"),
         Event::HeartbeatTimeout => "heartbeat-timeout".into(),
+        Event::Pong { rtt } => format!("pong:{}", rtt.as_millis()),
         Event::ReconnectFailed { attempts } => format!("reconnect-failed:{attempts}"),
         Event::StateChange { from, to } => format!("statechange:{}:{}", from.name(), to.name()),
         Event::QueueOverflow(Message::Text(t)) => format!("queue-overflow:{t}"),
@@ -2133,6 +2142,23 @@ async fn heartbeat_passive_and_binary_ping_pong() {
     assert_eq!(get(&y, "pongSeen").as_bool(), Some(true), "{}", json(&r));
     let n = get(&r, "otherBytes");
     assert_eq!(get(&n, "closed").as_f64(), Some(4000.0), "{}", json(&r));
+    let t = get(&r, "roundTrip");
+    assert!(get(&t, "before").is_null(), "{}", json(&r));
+    let rtts: Vec<f64> = js_sys::Array::from(&get(&t, "rtts"))
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
+    assert!(
+        rtts.len() >= 3 && rtts.iter().all(|r| (0.0..200.0).contains(r)),
+        "{}",
+        json(&r)
+    );
+    assert_eq!(
+        get(&t, "rtt").as_f64(),
+        rtts.last().copied(),
+        "{}",
+        json(&r)
+    );
     let o = get(&r, "ownPongs");
     assert_eq!(
         json(&get(&o, "got")),

@@ -602,12 +602,12 @@ export function deliver(root, e) {
 }
 
 // The engine's own events, by the number Rust passes (`deliver` in src/browser/mod.rs).
-const CUSTOM = ['statechange', 'reconnect', 'reconnecting', 'heartbeat-timeout', 'reconnect-failed', 'queue-overflow'];
+const CUSTOM = ['statechange', 'reconnect', 'reconnecting', 'heartbeat-timeout', 'reconnect-failed', 'queue-overflow', 'pong'];
 
 /** Delivers one of the engine's own events (CUSTOM[kind]) whose detail fields also sit on
  *  it: statechange { from: a, to: b }, reconnect { attempt: a }, reconnecting { attempt: a,
  *  delay: b }, heartbeat-timeout {}, reconnect-failed { attempts: a }, queue-overflow
- *  { data: a }. Built only if something listens. */
+ *  { data: a }, pong { rtt: a }. Built only if something listens. */
 export function deliverCustom(root, kind, a, b) {
   const st = S(root);
   const type = CUSTOM[kind];
@@ -619,6 +619,7 @@ export function deliverCustom(root, kind, a, b) {
     : kind === 2 ? { attempt: a, delay: b }
     : kind === 4 ? { attempts: a }
     : kind === 5 ? { data: a }
+    : kind === 6 ? { rtt: a }
     : {};
   emitCustom(st, type, detail);
 }
@@ -1354,6 +1355,7 @@ export function installPrototype(proto) {
     reconnectAttempt: own(num(4)),
     lockReconnect: own(bool(5)),
     userClose: own(bool(6)),
+    rtt: own(function () { brand(this); const v = this.__rwsNum(7); return v === v ? v : null; }),
   };
   for (const [name, get] of Object.entries(getters)) {
     Object.defineProperty(proto, name, { get: idl(get, `get ${name}`), configurable: true, enumerable: true });

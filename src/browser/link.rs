@@ -190,6 +190,10 @@ fn encode_event(o: &Object, ev: &Event<JsValue>) {
             set(o, "ms", &num(*delay as f64));
         }
         Event::HeartbeatTimeout => ty("heartbeat-timeout"),
+        Event::Pong { rtt } => {
+            ty("pong");
+            set(o, "ms", &num(*rtt as f64));
+        }
         Event::ReconnectFailed { attempts } => {
             ty("reconnect-failed");
             set(o, "n", &num(*attempts));
@@ -285,6 +289,9 @@ fn decode_event(r: &Reader) -> Option<Event<JsValue>> {
             delay: r.num("ms")? as u64,
         },
         "heartbeat-timeout" => Event::HeartbeatTimeout,
+        "pong" => Event::Pong {
+            rtt: r.num("ms")? as u64,
+        },
         "reconnect-failed" => Event::ReconnectFailed { attempts: n("n")? },
         _ => return None,
     })

@@ -172,6 +172,9 @@ pub struct Inner {
     binary_type: Cell<BinaryType>,
     /// True while this client's event loop is delivering (nested drives only do I/O).
     delivering: Cell<bool>,
+    /// The round-trip time of the last answered ping (this tab's, or the leader's for a
+    /// shared client that follows), in ms.
+    rtt: Cell<Option<u64>>,
     /// The socket's own event for the input being handled (delivered as the browser made
     /// it, `isTrusted` and all, when the engine reports that event).
     native: Cell<Option<web_sys::Event>>,
@@ -283,6 +286,7 @@ impl Shell {
             opts,
             binary_type: Cell::new(BinaryType::Blob),
             delivering: Cell::new(false),
+            rtt: Cell::new(None),
             native: Cell::new(None),
             starting: Cell::new(false),
             start_error: Cell::new(None),
@@ -382,6 +386,11 @@ impl Shell {
     pub fn phase(&self) -> Phase {
         self.mirror(|c| c.view())
             .unwrap_or_else(|| self.0.with(|s| s.engine.phase()))
+    }
+
+    /// The round-trip time of the last answered ping, in ms (kept across reconnects).
+    pub fn rtt(&self) -> Option<u64> {
+        self.0.rtt.get()
     }
 
     /// `lockReconnect`: a reconnect is scheduled or a socket is connecting (the leader's,
@@ -1318,6 +1327,10 @@ fn deliver(inner: &Rc<Inner>, ev: Event<JsValue>) {
         Event::Reconnect { attempt } => custom(js, 1, attempt, JsValue::UNDEFINED),
         Event::Reconnecting { attempt, delay } => custom(js, 2, attempt, delay as f64),
         Event::HeartbeatTimeout => custom(js, 3, JsValue::UNDEFINED, JsValue::UNDEFINED),
+        Event::Pong { rtt } => {
+            inner.rtt.set(Some(rtt));
+            custom(js, 6, rtt as f64, JsValue::UNDEFINED);
+        }
         Event::ReconnectFailed { attempts } => custom(js, 4, attempts, JsValue::UNDEFINED),
         Event::QueueOverflow { data } => custom(js, 5, data, JsValue::UNDEFINED),
     }

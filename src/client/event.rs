@@ -195,6 +195,11 @@ pub enum Event {
     },
     /// No pong in time: the link was dropped (a `Close` with code 4000 follows).
     HeartbeatTimeout,
+    /// A ping was answered: the link's round-trip time (not with the passive heartbeat).
+    Pong {
+        /// From the ping to its answer.
+        rtt: Duration,
+    },
     /// `max_retries` attempts failed; the client stays closed.
     ReconnectFailed {
         /// How many attempts were made.
@@ -220,6 +225,7 @@ pub(crate) const TYPES: &[&str] = &[
     "reconnecting",
     "reconnect",
     "heartbeat-timeout",
+    "pong",
     "reconnect-failed",
     "statechange",
     "queue-overflow",
@@ -279,6 +285,9 @@ impl Event {
                 attempt: num(v, "attempt") as u32,
             },
             "heartbeat-timeout" => Event::HeartbeatTimeout,
+            "pong" => Event::Pong {
+                rtt: Duration::from_millis(num(v, "rtt") as u64),
+            },
             "reconnect-failed" => Event::ReconnectFailed {
                 attempts: num(v, "attempts") as u32,
             },

@@ -531,6 +531,19 @@ impl Client {
         self.shell.phase()
     }
 
+    /// The round-trip time of the last answered ping (`None` before the first pong, and
+    /// with the passive heartbeat). Each answered ping is also an [`Event::Pong`].
+    ///
+    /// ```no_run
+    /// # use resilient_ws::{Client, Options};
+    /// # let client = Client::connect("wss://example.com/socket", Options::new())?;
+    /// if let Some(rtt) = client.rtt() { /* show the link's latency */ }
+    /// # Ok::<(), resilient_ws::Error>(())
+    /// ```
+    pub fn rtt(&self) -> Option<std::time::Duration> {
+        self.shell.rtt().map(std::time::Duration::from_millis)
+    }
+
     /// The resolved URL.
     ///
     /// ```no_run

@@ -159,6 +159,12 @@ pub enum Event<P> {
     },
     /// No pong arrived in time; the socket is being dropped.
     HeartbeatTimeout,
+    /// A ping was answered: the round-trip time, in ms (not for the passive heartbeat,
+    /// which sends no ping).
+    Pong {
+        /// From the ping to its answer.
+        rtt: Millis,
+    },
     /// `maxRetries` consecutive attempts failed; the client stays closed.
     ReconnectFailed {
         /// How many attempts were made.
@@ -258,6 +264,8 @@ struct Heartbeat {
     last_pong: Option<Millis>,
     /// Passive heartbeat: when the last message arrived on the open socket.
     heard: Option<Millis>,
+    /// The round-trip time of the last answered ping.
+    rtt: Option<Millis>,
 }
 
 impl Heartbeat {
@@ -268,6 +276,7 @@ impl Heartbeat {
         last_ping: None,
         last_pong: None,
         heard: None,
+        rtt: None,
     };
 }
 
@@ -447,6 +456,11 @@ impl<P> Engine<P> {
         self.hb.last_pong
     }
 
+    /// The round-trip time of the last answered ping, in ms (kept across reconnects).
+    pub fn rtt(&self) -> Option<Millis> {
+        self.hb.rtt
+    }
+
     /// The pong deadline while waiting for one.
     pub fn pong_deadline(&self) -> Option<Millis> {
         self.hb.pong_deadline
@@ -558,6 +572,7 @@ impl<P> Engine<P> {
         self.hb = Heartbeat {
             last_ping: self.hb.last_ping,
             last_pong: self.hb.last_pong,
+            rtt: self.hb.rtt,
             ..Heartbeat::IDLE
         };
         self.set_phase(Phase::Connecting);
@@ -669,6 +684,11 @@ impl<P> Engine<P> {
             self.hb.pong_deadline = None;
             self.hb.rearmed = false;
             self.hb.last_pong = Some(now);
+            if let (false, Some(ping)) = (self.cfg.passive, self.hb.last_ping) {
+                let rtt = now.saturating_sub(ping);
+                self.hb.rtt = Some(rtt);
+                self.emit(Event::Pong { rtt });
+            }
         }
         true
     }

@@ -1454,3 +1454,33 @@ fn passive_becoming_visible_checks_the_silence_so_far_not_a_fresh_window() {
     s.run_until(120_000);
     assert_eq!(heartbeat_drops(&s), vec![100_000]);
 }
+
+#[test]
+fn an_answered_ping_gives_its_round_trip_time() {
+    let mut s = Sim::defaults();
+    s.open();
+    assert_eq!(s.e.rtt(), None);
+    s.run_until(30_000);
+    s.now = 30_042;
+    s.message();
+    assert_eq!(s.e.rtt(), Some(42));
+    assert!(s.events().contains(&&Event::Pong { rtt: 42 }));
+    // A message while no ping waits is no pong: nothing more.
+    s.now = 31_000;
+    s.message();
+    assert_eq!(
+        s.count(|a| matches!(a, Action::Emit(Event::Pong { .. }))),
+        1
+    );
+    // Passive: no ping, so no round trip.
+    let mut s = Sim::new(passive(500, 400));
+    s.open();
+    s.run_until(500);
+    s.now = 700;
+    s.message();
+    assert_eq!(s.e.rtt(), None);
+    assert_eq!(
+        s.count(|a| matches!(a, Action::Emit(Event::Pong { .. }))),
+        0
+    );
+}

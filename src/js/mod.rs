@@ -249,6 +249,8 @@ export interface ResilientWebSocket extends EventTarget {
   readonly userClose: boolean;
   /** Failed attempts since the last open (the current attempt number while waiting). */
   readonly reconnectAttempt: number;
+  /** The round-trip time of the last answered ping, in ms (null before the first pong). */
+  readonly rtt: number | null;
   /** Called on every `open` (the first socket and each reconnected one). */
   onopen: ((this: ResilientWebSocket, ev: Event) => any) | null;
   /** Called on every message, with the browser's own `MessageEvent` (`target` is the client). */
@@ -299,6 +301,8 @@ export interface ResilientWebSocketEventMap {
   reconnect: CustomEvent<{ attempt: number }> & { attempt: number };
   /** No answer to a ping in time: the link is dropped (a `close` 4000 follows). */
   "heartbeat-timeout": CustomEvent<{}>;
+  /** A ping was answered: the round-trip time in ms (also `ws.rtt`; none when passive). */
+  pong: CustomEvent<{ rtt: number }> & { rtt: number };
   /** `maxRetries` attempts failed; the client stays closed. */
   "reconnect-failed": CustomEvent<{ attempts: number }> & { attempts: number };
   /** `state` changed. */
@@ -422,7 +426,7 @@ impl ResilientWebSocket {
     /// Internal: the numeric attributes, for the accessors `events.js` defines on the
     /// prototype (one entry point instead of one export each): 0 `readyState`,
     /// 1 `bufferedAmount`, 2 `queuedAmount`, 3 `queuedBytes`, 4 `reconnectAttempt`,
-    /// 5 `lockReconnect`, 6 `userClose` (booleans as 0/1).
+    /// 5 `lockReconnect`, 6 `userClose` (booleans as 0/1), 7 `rtt` (NaN for none: null in JS).
     #[wasm_bindgen(js_name = __rwsNum, skip_typescript)]
     pub fn num(&self, k: u32) -> f64 {
         let s = &self.shell;
@@ -433,7 +437,8 @@ impl ResilientWebSocket {
             3 => s.with_engine(|e| e.queue().bytes() as f64),
             4 => s.with_engine(|e| e.attempt()).into(),
             5 => u8::from(s.lock_reconnect()).into(),
-            _ => u8::from(s.user_close()).into(),
+            6 => u8::from(s.user_close()).into(),
+            _ => s.rtt().map_or(f64::NAN, |r| r as f64),
         }
     }
 

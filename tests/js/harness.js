@@ -1373,12 +1373,13 @@ function traceEntry(e) {
     case 'reconnecting': return `reconnecting:${e.attempt}:${e.delay}`;
     case 'reconnect': return `reconnect:${e.attempt}`;
     case 'reconnect-failed': return `reconnect-failed:${e.attempts}`;
+    case 'pong': return `pong:${e.rtt}`;
     case 'queue-overflow': return `queue-overflow:${typeof e.data === 'string' ? e.data : 'binary'}`;
     default: return e.type;
   }
 }
 
-const TRACED = ['open', 'message', 'error', 'close', 'statechange', 'reconnecting', 'reconnect', 'heartbeat-timeout', 'reconnect-failed', 'queue-overflow'];
+const TRACED = ['open', 'message', 'error', 'close', 'statechange', 'reconnecting', 'reconnect', 'heartbeat-timeout', 'pong', 'reconnect-failed', 'queue-overflow'];
 
 /** Records every event of `ws` as trace entries, in order, into the returned array. */
 export function traceOf(ws) {
@@ -1631,6 +1632,17 @@ export async function protocolHeartbeats(Ctor, base) {
     await sleep(300);
     out.ownPongs = { got, pongSeen: d.timing().lastPongAt !== null };
     d.close();
+  }
+  // The round-trip time: a `pong` event per answered ping, and `rtt` the last one.
+  {
+    const e = new Ctor(`${base}/echo`, [], { pingInterval: 200, pongTimeout: 1000, reconnect: false });
+    const rtts = [];
+    e.addEventListener('pong', (ev) => rtts.push(ev.rtt));
+    await once(e, 'open');
+    const before = e.rtt;
+    await sleep(900);
+    out.roundTrip = { before, rtts, rtt: e.rtt };
+    e.close();
   }
   out.binaryPong = await binary(new Uint8Array([0x89, 1]).buffer);
   out.otherBytes = await binary(new Uint8Array([0x8a, 1]));
