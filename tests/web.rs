@@ -2159,6 +2159,12 @@ async fn heartbeat_passive_and_binary_ping_pong() {
         "{}",
         json(&r)
     );
+    assert_eq!(
+        json(&get(&get(&r, "passiveOwnPongs"), "got")),
+        r#"["P","P","P","P"]"#,
+        "passive: no pong hidden: {}",
+        json(&r)
+    );
     let o = get(&r, "ownPongs");
     assert_eq!(
         json(&get(&o, "got")),

@@ -100,8 +100,13 @@ export function setSlow(root, slow) {
 }
 
 function stateOf(obj) {
-  let st = states.get(obj);
   if (watching) owned(obj);
+  return quietStateOf(obj);
+}
+
+/** `stateOf` for what does not count as using the client (see Zombies). */
+function quietStateOf(obj) {
+  let st = states.get(obj);
   if (st === undefined) {
     brand(obj);
     st = S(obj.__rwsState());
@@ -1049,8 +1054,13 @@ function sendable(data) {
 // instead of reaching Rust with a null pointer.
 const mine = new WeakSet();
 function brand(obj) {
-  if (!mine.has(obj)) throw new TypeError('Illegal invocation');
+  brandOnly(obj);
   if (watching) owned(obj);
+}
+
+/** The brand check alone, for what does not count as using the client (see Zombies). */
+function brandOnly(obj) {
+  if (!mine.has(obj)) throw new TypeError('Illegal invocation');
 }
 
 // ---- Zombies. A library given the class (graphql-ws, socket.io-client, stompjs, seed
@@ -1059,7 +1069,9 @@ function brand(obj) {
 // the library's old handlers: a second connection nobody owns. What the code that owns a
 // client can still do with it is use it: a client that reported `close`, will reconnect,
 // and since that close was not used at all (no member read, no method called, no listener
-// added: `brand` sees every one of those) while a *new* client for the same URL was made,
+// added: `brand` sees every one of those; removing a listener or clearing an `onX` handler
+// is no use, it is what a library does to the socket it drops: reconnecting-websocket,
+// partysocket) while a *new* client for the same URL was made,
 // was replaced. It is stopped instead of reconnecting, silently (its listeners are
 // released: the library must not hear of it again). A client whose owner ever used what
 // only ours has (our events, members and methods: `st.ours`) is never taken for one.
@@ -1088,6 +1100,23 @@ function usesOurs(st) {
   return false;
 }
 
+/** Something was done with the client (a send, a close, a listener added): more than the
+ *  reads a library wrapping it still makes of the socket it dropped. */
+function acted(obj) {
+  const st = states.get(obj);
+  if (st !== undefined) st.acted = true;
+}
+
+/** Nothing listens to the client any more (every listener removed, no handler, no route;
+ *  an `error` listener alone hears nothing of the link). */
+function deaf(st) {
+  if (st.routes.size !== 0) return false;
+  for (const [type, list] of st.lists) {
+    if (type !== 'error') for (const l of list) if (!l.removed) return false;
+  }
+  return true;
+}
+
 /** Marks the client as one whose owner uses what only ours has (not a library). */
 function markOurs(obj) {
   stateOf(obj).ours = true;
@@ -1103,7 +1132,10 @@ export function orphaned(root, url) {
     newest.set(url, ++made);
     return false;
   }
-  if (!unwatch(st)) return false;
+  // Unused since its close; or only read since (a wrapper such as reconnecting-websocket
+  // reads the readyState of the socket it dropped) and nobody listens to it any more.
+  const unused = unwatch(st);
+  if (!unused && !(st.bound && deaf(st) && !st.acted)) return false;
   const n = newest.get(url);
   if (n === undefined || n <= st.closedAt || usesOurs(st)) return false;
   // Stopped silently: nothing of it reaches the old handlers again.
@@ -1125,6 +1157,7 @@ export function orphaned(root, url) {
 /** A close event is being delivered: a replacement made from now on counts. */
 function noteClose(st) {
   st.closedAt = made;
+  st.acted = false;
 }
 
 /** The engine will reconnect after the close it reported: unused from now on, it is
@@ -1178,15 +1211,25 @@ export function installPrototype(proto) {
       // constructor's errors (not later, inside a library's `new`).
       const bound = {};
       for (const k in options) bound[k] = options[k];
+      // Binary heartbeat messages are copied now too (the constructor copies its own).
+      for (const k of ['pingMessage', 'pongMessage']) {
+        const v = bound[k];
+        if (v instanceof ArrayBuffer) bound[k] = v.slice(0);
+        else if (ArrayBuffer.isView(v)) bound[k] = new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice();
+      }
       readConfig(bound, new Float64Array(15));
       // (Without a `WebSocket` option, a stand-in: the constructor may get one later, and
       // only `new` needs a global WebSocket, as Node's test of it says.)
       readRest(bound.WebSocket === undefined ? { ...bound, WebSocket: Object } : bound);
-      const Preset = class extends this {
-        constructor(url, protocols, more) {
-          super(url, protocols, more === undefined || more === null ? bound : { ...bound, ...more });
-        }
-      };
+      // (A computed name, which minifiers keep: "Class constructor ResilientWebSocket cannot
+      // be invoked without 'new'".)
+      const Preset = {
+        [NAME]: class extends this {
+          constructor(url, protocols, more) {
+            super(url, protocols, more === undefined || more === null ? bound : { ...bound, ...more });
+          }
+        },
+      }[NAME];
       Object.defineProperty(Preset, 'name', { value: NAME });
       Object.defineProperty(Preset, 'length', { value: 1 });
       return Preset;
@@ -1227,6 +1270,9 @@ export function installPrototype(proto) {
       }
       const st = stateOf(this);
       if (callback === null || callback === undefined) return;
+      // (An `error` listener alone hears nothing of the link: partysocket adds one to the
+      // socket it drops, to absorb its errors.)
+      if (type !== 'error') st.acted = true;
       if (signal !== undefined && signal.aborted) return;
       let list = st.lists.get(type);
       if (list === undefined) st.lists.set(type, (list = []));
@@ -1240,12 +1286,13 @@ export function installPrototype(proto) {
       }
     },
     removeEventListener(type, callback, options) {
-      brand(this);
+      // Not a use (see Zombies): a library detaches its handlers from the socket it drops.
+      brandOnly(this);
       argc('removeEventListener', 2, arguments.length);
       type = `${type}`;
       checkCallback('removeEventListener', callback);
       const capture = flatten(options);
-      const st = stateOf(this);
+      const st = quietStateOf(this);
       const list = st.lists.get(type);
       if (!list) return;
       for (const l of list) {
@@ -1257,6 +1304,7 @@ export function installPrototype(proto) {
     },
     dispatchEvent(event) {
       brand(this);
+      acted(this);
       argc('dispatchEvent', 1, arguments.length);
       if (!(event instanceof Event)) throw failed('dispatchEvent', "parameter 1 is not of type 'Event'.");
       const st = stateOf(this);
@@ -1299,10 +1347,12 @@ export function installPrototype(proto) {
         }
       }
       if (options !== undefined) markOurs(this);
+      acted(this);
       return this.__rwsSend(data, options);
     },
     close(code, reason, options) {
       brand(this);
+      acted(this);
       if (GECKO) {
         // WebIDL, as Gecko: an undefined code is absent; a present one is [Clamp]ed.
         if (code !== undefined) code = clampU16(+code);
@@ -1405,8 +1455,10 @@ export function installPrototype(proto) {
         return e === undefined ? null : e.callback;
       }, `get on${type}`),
       set: idl(function (v) {
-        const st = stateOf(this);
         const h = v !== null && (typeof v === 'object' || typeof v === 'function') ? v : null;
+        // Clearing a handler is not a use (see Zombies); setting one is.
+        const st = h === null ? quietStateOf(this) : stateOf(this);
+        if (h !== null) st.acted = true;
         let e = st.attrs[type];
         if (h === null) {
           if (e !== undefined) removeEntry(st, e);

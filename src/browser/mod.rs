@@ -1206,7 +1206,12 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
     }
     // Only the pong that answers our own ping is hidden: a library that pings by itself
     // (graphql-ws keepAlive, MQTT's PINGREQ) gets its own pongs.
-    let hidden = inner.opts.hide_pongs && inner.opts.has_matcher() && is_pong && answered;
+    // The passive heartbeat sends no ping, so no pong is ours to hide.
+    let hidden = inner.opts.hide_pongs
+        && inner.opts.has_matcher()
+        && is_pong
+        && answered
+        && !inner.opts.ping_message.is_null();
     if deliver_it && !hidden {
         events::deliver_message(&inner.js, &ev);
     }

@@ -251,14 +251,18 @@ export interface ResilientWebSocket extends EventTarget {
   readonly reconnectAttempt: number;
   /** The round-trip time of the last answered ping, in ms (null before the first pong). */
   readonly rtt: number | null;
-  /** Called on every `open` (the first socket and each reconnected one). */
-  onopen: ((this: ResilientWebSocket, ev: Event) => any) | null;
+  /**
+   * Called on every `open` (the first socket and each reconnected one). The `on*`
+   * handlers are typed as `WebSocket`'s, so the class fits wherever a `WebSocket` type is
+   * expected (RxJS `WebSocketCtor`, functions that take a `WebSocket`).
+   */
+  onopen: ((this: WebSocket, ev: Event) => any) | null;
   /** Called on every message, with the browser's own `MessageEvent` (`target` is the client). */
-  onmessage: ((this: ResilientWebSocket, ev: MessageEvent) => any) | null;
+  onmessage: ((this: WebSocket, ev: MessageEvent) => any) | null;
   /** Called on a socket's `error` (a `close` follows). */
-  onerror: ((this: ResilientWebSocket, ev: Event) => any) | null;
+  onerror: ((this: WebSocket, ev: Event) => any) | null;
   /** Called on every `close`, including the heartbeat's (code 4000). */
-  onclose: ((this: ResilientWebSocket, ev: CloseEvent) => any) | null;
+  onclose: ((this: WebSocket, ev: CloseEvent) => any) | null;
   /**
    * As `EventTarget.addEventListener` (`once`, `signal`, listener objects), typed for the
    * client's events.

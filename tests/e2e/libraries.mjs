@@ -279,3 +279,74 @@ test('zombies: a client used after its close (onX set or read, timing(), clearQu
     await until('no connection left', () => open.echo === 0);
   }
 });
+
+/** reconnecting-websocket's or partysocket's own retry through `Ctor` across two server
+ *  drops, the app sending while it waits (the wrapper then reads the readyState of the
+ *  socket it dropped): what the server saw, and what is left after close(). */
+async function wrapperDrops(Wrapper, Ctor) {
+  const url = `ws://127.0.0.1:${port(echo)}/`;
+  const before = accepted.echo;
+  let maxOpen = open.echo;
+  const watch = setInterval(() => (maxOpen = Math.max(maxOpen, open.echo)), 5);
+  const ws = new Wrapper(url, [], { WebSocket: Ctor, minReconnectionDelay: 200, maxReconnectionDelay: 200, maxRetries: 20 });
+  const got = [];
+  ws.addEventListener('message', (e) => got.push(e.data));
+  await until('open', () => ws.readyState === 1);
+  for (let drop = 0; drop < 2; drop++) {
+    for (const c of echo.clients) c.terminate();
+    await until('closed', () => ws.readyState !== 1);
+    ws.send(`during ${drop}`); // queued by the wrapper; reads the dropped socket's readyState
+    await until('reopened', () => ws.readyState === 1);
+  }
+  // Past a reconnectDelay of 1 s: a zombie would have reconnected by now.
+  await new Promise((r) => setTimeout(r, 1500));
+  ws.send('after');
+  await until('echo', () => got.includes('after'));
+  const during = { accepted: accepted.echo - before, maxOpen, got: [...got].sort() };
+  ws.close();
+  await new Promise((r) => setTimeout(r, 1500));
+  clearInterval(watch);
+  return { ...during, openAfter: open.echo };
+}
+
+// Outside review: reconnecting-websocket removes its listeners from the socket it drops (it
+// counted as a use, so the dropped client reconnected beside the new one).
+test('reconnecting-websocket and partysocket given the class as is: across server drops, the server sees what it sees with the native socket; nothing left after close', async () => {
+  const { default: ReconnectingWebSocket } = await import('reconnecting-websocket');
+  const { WebSocket: PartySocket } = await import('partysocket');
+  const Ours = ResilientWebSocket.withOptions({ reconnectDelay: 1000 });
+  for (const [name, Wrapper] of [['reconnecting-websocket', ReconnectingWebSocket], ['partysocket', PartySocket]]) {
+    const native = await wrapperDrops(Wrapper, WebSocket);
+    const ours = await wrapperDrops(Wrapper, Ours);
+    console.log(`${name} across 2 drops: native`, JSON.stringify(native), 'ours', JSON.stringify(ours));
+    assert.deepEqual(native.accepted, 3, name);
+    assert.equal(native.maxOpen, 1, name);
+    assert.deepEqual(ours, native, name);
+  }
+});
+
+test('withOptions: binary heartbeat messages are copied at the call', async () => {
+  const pings = [];
+  const srv = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  srv.on('connection', (s) => s.on('message', (d, binary) => {
+    if (binary) pings.push([...d]);
+    s.send(d, { binary });
+  }));
+  await new Promise((r) => srv.on('listening', r));
+  const ping = new Uint8Array([0xc0, 0]);
+  const pong = new Uint8Array([0xc0, 0]);
+  const Preset = ResilientWebSocket.withOptions({ pingMessage: ping, pongMessage: pong, pingInterval: 150, pongTimeout: 300, reconnect: false, binaryType: 'arraybuffer' });
+  ping[0] = 0xff;
+  pong[0] = 0xee;
+  const ws = new Preset(`ws://127.0.0.1:${srv.address().port}/`);
+  let closed = null;
+  ws.onclose = (e) => (closed = e.code);
+  await new Promise((r) => setTimeout(r, 800));
+  assert.ok(pings.length >= 3, `pings: ${JSON.stringify(pings)}`);
+  assert.ok(pings.every((p) => p[0] === 0xc0), `the bound ping, as it was at the call: ${JSON.stringify(pings)}`);
+  assert.equal(closed, null, 'the bound pong matched');
+  ws.close();
+  srv.close();
+  // (V8 names the class in the message in browsers; Node's says "Class constructors".)
+  assert.throws(() => Preset('ws://127.0.0.1:1/'), TypeError);
+});

@@ -1633,6 +1633,21 @@ export async function protocolHeartbeats(Ctor, base) {
     out.ownPongs = { got, pongSeen: d.timing().lastPongAt !== null };
     d.close();
   }
+  // Passive: no ping is ours, so no pong is hidden (outside review: the first pong after
+  // pingInterval of silence was taken for ours and hidden).
+  {
+    const f = new Ctor(`${base}/echo`, [], { pingMessage: null, pongMessage: 'P', hidePongs: true, pingInterval: 300, pongTimeout: 2000, reconnect: false });
+    const got = [];
+    f.onmessage = (e) => got.push(e.data);
+    await once(f, 'open');
+    for (let i = 0; i < 4; i++) {
+      await sleep(400);
+      f.send('P');
+    }
+    await sleep(200);
+    out.passiveOwnPongs = { got };
+    f.close();
+  }
   // The round-trip time: a `pong` event per answered ping, and `rtt` the last one.
   {
     const e = new Ctor(`${base}/echo`, [], { pingInterval: 200, pongTimeout: 1000, reconnect: false });

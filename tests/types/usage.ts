@@ -81,6 +81,13 @@ ws.readyState = 1;
 
 export { state, open, bt, phase, next, queued, same, disposed, onReconnecting, flags, inner, ws2, ws3 };
 
+// The class where a WebSocket type is expected (outside review: RxJS's WebSocketCtor and a
+// function taking a WebSocket were rejected while the on* handlers had `this: ResilientWebSocket`).
+const asNative: new (url: string, protocols?: string | string[]) => WebSocket = ResilientWebSocket.withOptions({ reconnect: false });
+const takesSocket = (s: WebSocket): number => s.readyState;
+takesSocket(new ResilientWebSocket('wss://example.com/socket'));
+void asNative;
+
 // withOptions: a constructor a library calls with (url, protocols); more options merge.
 const Preset: ResilientWebSocketConstructor = ResilientWebSocket.withOptions({ reconnect: false, pingMessage: null });
 const fromPreset: ResilientWebSocket = new Preset('wss://example.com/x', ['graphql-transport-ws']);
