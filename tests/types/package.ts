@@ -4,6 +4,7 @@
 import { ResilientWebSocket, init, websocketClass } from 'resilient-ws';
 import manualInit, { ResilientWebSocket as Manual } from 'resilient-ws/manual';
 import { useResilientWebSocket, type UseResilientWebSocketReturn } from 'resilient-ws/vue';
+import { ref } from 'vue';
 
 const ws: ResilientWebSocket = new ResilientWebSocket('wss://example.com/socket');
 const same: typeof ResilientWebSocket = Manual;
@@ -17,11 +18,29 @@ void state;
 const chat: UseResilientWebSocketReturn = useResilientWebSocket({ url: 'wss://example.com/chat' }, { dispose: true });
 const n: number = chat.readyState.value;
 chat.send(new Uint8Array(2));
-const text: string | undefined = chat.lastMessage.value?.data;
+const last = chat.lastMessage.value?.data;
+const text: string | undefined = typeof last === 'string' ? last : undefined;
 void n;
 void text;
-// @ts-expect-error: the composable's options are { dispose }, not client options
-useResilientWebSocket('wss://example.com', { pingInterval: 1 });
+// @ts-expect-error: the shared form's options are { dispose, maxMessages }, not client options
+useResilientWebSocket({ url: 'wss://example.com' }, { pingInterval: 1 });
+// The VueUse form: a ref or getter URL, VueUse's options and the client's, typed JSON.
+const url = ref<string | null>('wss://example.com/feed');
+const feed = useResilientWebSocket<{ price: number }>(url, {
+  pingInterval: 10000,
+  heartbeat: { message: 'ping', responseMessage: 'pong', interval: 5000 },
+  autoReconnect: { retries: 3, delay: 1000, onFailed: () => {} },
+  onMessage: (socket, e) => void [socket.state, e.data],
+  immediate: false,
+});
+const price: number | undefined = feed.lastJson.value?.price;
+const sentNow: boolean = feed.send('hi', false);
+const status: 'CONNECTING' | 'OPEN' | 'CLOSED' = feed.status.value;
+const rtt: number | null = feed.rtt.value;
+useResilientWebSocket(() => (url.value ? `${url.value}?v=2` : null));
+// @ts-expect-error: a function delay is not supported
+useResilientWebSocket(url, { autoReconnect: { delay: () => 5 } });
+void [price, sentNow, status, rtt];
 // @ts-expect-error: send takes WebSocket data, not a number
 chat.send(42);
 // null during server-side rendering (no client is created there)
