@@ -262,7 +262,12 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
         current = next;
         if (next === null) close();
         else if (client === null) create();
-        else client.reconnect();
+        else {
+          // Closed, then the next socket (never two at once). `reconnect()` alone does
+          // nothing while a socket is still connecting (`lockReconnect`).
+          if (client.state !== 'closed') client.close(1000, 'url changed');
+          client.reconnect();
+        }
       });
     }
     if (opts.autoClose !== false) {

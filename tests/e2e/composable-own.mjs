@@ -90,6 +90,20 @@ test('a reactive URL: each change closes the socket, then opens the next (never 
   assert.deepEqual(calls.map((c) => c[0]), ['connected', 'disconnected', 'connected', 'disconnected', 'connected', 'disconnected']);
 });
 
+test('a URL change while the first socket is still connecting moves to the new URL', async () => {
+  const url = ref(A.url);
+  const scope = effectScope();
+  const v = scope.run(() => useResilientWebSocket(url, { pingInterval: 0 }));
+  url.value = B.url; // before the first socket opened
+  await nextTick();
+  await until('open on B', () => v.status.value === 'OPEN' && B.open === 1);
+  await sleep(200);
+  assert.equal(A.open, 0);
+  assert.equal(v.ws.value.url, B.url);
+  scope.stop();
+  await until('closed', () => openNow() === 0);
+});
+
 test('immediate: false waits for open(); data as the socket gave it; lastJson; send(data, false) when not open', async () => {
   const scope = effectScope();
   const got = [];

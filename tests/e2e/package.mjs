@@ -114,7 +114,7 @@ after(async () => {
 
 test('the tarball: entries, types, and only what it should ship', async () => {
   const list = (await run('tar', ['-tzf', tarball], ROOT)).trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
-  for (const f of ['package.json', 'index.js', 'index.d.ts', 'node.js', 'vue.js', 'vue-node.js', 'vue-core.js', 'vue.d.ts', 'resilient_ws.js', 'resilient_ws.d.ts', 'resilient_ws_bg.wasm', 'README.md', 'CHANGELOG.md']) {
+  for (const f of ['package.json', 'index.js', 'index.d.ts', 'node.js', 'vue.js', 'vue-node.js', 'vue-core.js', 'vue.d.ts', 'react.js', 'react-node.js', 'react-core.js', 'react.d.ts', 'resilient_ws.js', 'resilient_ws.d.ts', 'resilient_ws_bg.wasm', 'README.md', 'CHANGELOG.md']) {
     assert.ok(list.includes(f), `${f} in the tarball: ${list}`);
   }
   assert.ok(list.every((f) => !/\.(rs|toml|mjs)$|^src\/|^tests\//.test(f)), `no sources or tests: ${list}`);
@@ -129,6 +129,7 @@ test('the tarball: entries, types, and only what it should ship', async () => {
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
   assert.deepEqual(Object.keys(manifest.exports['.']), ['types', 'node', 'default']);
   assert.deepEqual(manifest.exports['./vue'], { types: './vue.d.ts', node: './vue-node.js', default: './vue.js' });
+  assert.deepEqual(manifest.exports['./react'], { types: './react.d.ts', node: './react-node.js', default: './react.js' });
   assert.equal(manifest.peerDependenciesMeta.vue.optional, true);
 });
 

@@ -1,0 +1,259 @@
+// The React hook itself, for the class of the entry that loaded it: `react.js` (browsers
+// and bundlers: `./index.js`) or `react-node.js` (Node, e.g. server-side rendering).
+//
+// useResilientWebSocket(url, options, connect = true): react-use-websocket's shape on top of
+// a ResilientWebSocket. The component's state is read with useSyncExternalStore from a
+// store per client (no tearing: one immutable snapshot per change). The client is made in
+// an effect, never during render, so rendering on a server or twice (StrictMode) opens
+// nothing; a cleanup closes it one task later unless the same component mounts again at
+// once (StrictMode's mount, unmount, mount), so StrictMode opens one connection, not two.
+// With `share: true`, every component with the same URL (and the same `shared`, `protocols`
+// and `queryParams`) uses one client, closed when the last one unmounts.
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+
+const UNINSTANTIATED = -1;
+
+// Options of the hook itself; every other key goes to the client.
+const OWN = new Set([
+  'share', 'filter', 'onOpen', 'onClose', 'onMessage', 'onError', 'onReconnectStop',
+  'shouldReconnect', 'reconnectAttempts', 'reconnectInterval', 'retryOnError', 'heartbeat',
+  'queryParams', 'protocols', 'fromSocketIO', 'skipAssert',
+]);
+
+const EMPTY = Object.freeze({
+  readyState: UNINSTANTIATED,
+  state: 'closed',
+  lastMessage: null,
+  lastJsonMessage: null,
+  rtt: null,
+  reconnectAttempt: 0,
+  sharedRole: null,
+});
+
+/** The URL with `queryParams` appended (react-use-websocket's). */
+function withQuery(url, params) {
+  if (!params) return url;
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, String(v));
+  return u.toString();
+}
+
+/** react-use-websocket's options in the client's own. */
+function clientOptions(o) {
+  const c = {};
+  for (const [k, v] of Object.entries(o)) if (!OWN.has(k)) c[k] = v;
+  if (o.shouldReconnect) c.shouldReconnect = o.shouldReconnect;
+  if (typeof o.reconnectAttempts === 'number') c.maxRetries = o.reconnectAttempts;
+  if (typeof o.reconnectInterval === 'number') c.reconnectDelay = o.reconnectInterval;
+  else if (o.reconnectInterval !== undefined) {
+    throw new TypeError('reconnectInterval must be a number (use backoffFactor and maxReconnectDelay for a growing delay)');
+  }
+  const hb = o.heartbeat;
+  if (hb === false) c.pingInterval = 0;
+  else if (hb !== null && typeof hb === 'object') {
+    if (hb.message !== undefined) c.pingMessage = hb.message;
+    if (hb.returnMessage !== undefined) {
+      c.pongMessage = hb.returnMessage;
+      c.hidePongs ??= true;
+    }
+    if (hb.interval !== undefined) c.pingInterval = hb.interval;
+    if (hb.timeout !== undefined) c.pongTimeout = hb.timeout;
+  }
+  return c;
+}
+
+/** A client and the store its components read. */
+function makeEntry(ResilientWebSocket, url, protocols, config, filterOf) {
+  const client = new ResilientWebSocket(url, protocols, config);
+  const subscribers = new Set();
+  const entry = { client, users: 0, closing: null, snapshot: EMPTY, subscribers, hooks: new Set() };
+  const update = (patch) => {
+    entry.snapshot = Object.freeze({
+      ...entry.snapshot,
+      readyState: client.readyState,
+      state: client.state,
+      reconnectAttempt: client.reconnectAttempt,
+      sharedRole: client.sharedRole,
+      ...patch,
+    });
+    for (const s of subscribers) s();
+  };
+  const each = (f) => {
+    for (const h of entry.hooks) f(h.current);
+  };
+  client.addEventListener('statechange', () => update({}));
+  client.addEventListener('open', (e) => {
+    update({});
+    each((o) => o.onOpen?.(e));
+  });
+  client.addEventListener('close', (e) => {
+    update({});
+    each((o) => o.onClose?.(e));
+  });
+  client.addEventListener('error', (e) => {
+    update({});
+    each((o) => o.onError?.(e));
+  });
+  client.addEventListener('message', (e) => {
+    each((o) => o.onMessage?.(e));
+    if (!filterOf(entry)(e)) return;
+    let json = null;
+    if (typeof e.data === 'string') {
+      try {
+        json = JSON.parse(e.data);
+      } catch {
+        json = null;
+      }
+    }
+    update({ lastMessage: e, lastJsonMessage: json });
+  });
+  client.addEventListener('pong', (e) => update({ rtt: e.rtt }));
+  client.addEventListener('reconnecting', () => update({}));
+  client.addEventListener('reconnect-failed', (e) => {
+    update({});
+    each((o) => o.onReconnectStop?.(e.attempts));
+  });
+  update({});
+  return entry;
+}
+
+/** Moves `client` to the URL its URL function now gives: its socket is closed, then the
+ *  next one opens (never two at once). `reconnect()` alone does nothing while a socket is
+ *  still connecting (`lockReconnect`), which would keep the old URL. */
+export function switchUrl(client) {
+  if (client.state !== 'closed') client.close(1000, 'url changed');
+  client.reconnect();
+}
+
+// Shared clients by key (share: true).
+const shared = new Map();
+
+export function makeUseResilientWebSocket(ResilientWebSocket) {
+  return function useResilientWebSocket(url, options = {}, connect = true) {
+    const opts = options ?? {};
+    const latest = useRef(opts);
+    latest.current = opts;
+    const entryRef = useRef(null);
+    // Re-render when the entry changes (a new client): the store's subscribe identity.
+    const [, setTick] = useState(0);
+    const force = () => setTick((n) => n + 1);
+
+    const target = connect && url !== null && url !== undefined ? url : null;
+    const protocols = opts.protocols ?? [];
+    const key = target === null ? null : JSON.stringify([
+      typeof target === 'function' ? null : withQuery(String(target), opts.queryParams),
+      protocols,
+      !!opts.shared,
+    ]);
+    // A function URL (react-use-websocket: sync or a Promise) is called before every
+    // attempt by the client itself; a string is read from here, so a change of it
+    // reconnects the one client in place (the old socket closes before the next opens).
+    const urlNow = useRef(null);
+    urlNow.current = target;
+    const share = !!opts.share;
+
+    useEffect(() => {
+      if (target === null) return undefined;
+      const resolve = () => {
+        const u = urlNow.current;
+        if (u === null) return '';
+        if (typeof u === 'function') {
+          return Promise.resolve(u()).then((v) => withQuery(String(v), latest.current.queryParams));
+        }
+        return withQuery(String(u), latest.current.queryParams);
+      };
+      const filterOf = (en) => (e) => {
+        for (const h of en.hooks) if (!h.current.filter || h.current.filter(e)) return true;
+        return false;
+      };
+      let entry = entryRef.current;
+      const mine = entry !== null && entry.closing !== null && (entry.key === undefined ? !share : entry.key === key);
+      if (mine) {
+        // Mounted again at once (StrictMode), or a new URL for this component's own
+        // client: keep the client; a new URL reconnects it in place.
+        clearTimeout(entry.closing);
+        entry.closing = null;
+        if (entry.key === undefined && entry.ownKey !== key) {
+          entry.ownKey = key;
+          switchUrl(entry.client);
+        }
+      } else if (share && typeof target !== 'function') {
+        entry = shared.get(key);
+        if (entry === undefined) {
+          entry = makeEntry(ResilientWebSocket, withQuery(String(target), opts.queryParams), protocols, clientOptions(opts), filterOf);
+          entry.key = key;
+          shared.set(key, entry);
+        } else if (entry.closing !== null) {
+          clearTimeout(entry.closing);
+          entry.closing = null;
+        }
+      } else {
+        entry = makeEntry(ResilientWebSocket, resolve, protocols, clientOptions(opts), filterOf);
+        entry.ownKey = key;
+      }
+      if (entryRef.current !== entry) {
+        entry.users++;
+        entry.hooks.add(latest);
+        entryRef.current = entry;
+        force();
+      }
+      return () => {
+        const en = entry;
+        // One task later, so that StrictMode's immediate re-mount keeps the client.
+        en.closing = setTimeout(() => {
+          en.closing = null;
+          en.hooks.delete(latest);
+          en.users--;
+          if (entryRef.current === en) entryRef.current = null;
+          if (en.users > 0) return;
+          if (en.key !== undefined) shared.delete(en.key);
+          en.client.close();
+        }, 0);
+      };
+      // The client's options are read when it is made; a new URL key makes a new one.
+      // eslint-disable-next-line react-hooks/exhaustive-deps
+    }, [key, share]);
+
+    // A string URL that changed while the key stayed (queryParams order…) is covered by
+    // the key; a changed function URL is read at the next attempt.
+    const entry = entryRef.current;
+    const subscribe = useCallback(
+      (cb) => {
+        if (entry === null) return () => {};
+        entry.subscribers.add(cb);
+        return () => entry.subscribers.delete(cb);
+      },
+      [entry],
+    );
+    const snapshot = useSyncExternalStore(
+      subscribe,
+      () => (entry === null ? EMPTY : entry.snapshot),
+      () => EMPTY,
+    );
+
+    const sendMessage = useCallback(
+      (message, keep = true) => {
+        const c = entryRef.current?.client;
+        if (!c) return;
+        if (c.readyState !== 1 && !keep) return;
+        c.send(message);
+      },
+      [],
+    );
+    const sendJsonMessage = useCallback((value, keep = true) => sendMessage(JSON.stringify(value), keep), [sendMessage]);
+    const getWebSocket = useCallback(() => entryRef.current?.client ?? null, []);
+
+    return {
+      sendMessage,
+      sendJsonMessage,
+      lastMessage: snapshot.lastMessage,
+      lastJsonMessage: snapshot.lastJsonMessage,
+      readyState: snapshot.readyState,
+      state: snapshot.state,
+      rtt: snapshot.rtt,
+      reconnectAttempt: snapshot.reconnectAttempt,
+      sharedRole: snapshot.sharedRole,
+      getWebSocket,
+    };
+  };
+}

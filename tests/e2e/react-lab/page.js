@@ -1,0 +1,67 @@
+// The page of tests/e2e/react-hook.mjs (bundled by esbuild with React, development build,
+// and the package's `resilient-ws/react`): components that use the hook, mounted and
+// changed by the test through window.lab.
+import { StrictMode, createElement as h, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { flushSync } from 'react-dom';
+import { ReadyState, useResilientWebSocket } from 'resilient-ws/react';
+
+const seen = {}; // id -> what its last render saw
+// Every socket the clients make, by URL path: the client's `WebSocket` option is this
+// counting subclass of the native one.
+const made = {};
+const effects = {}; // id -> how often a mount effect ran (2 in StrictMode's development mount)
+class Counting extends WebSocket {
+  constructor(url, protocols) {
+    super(url, protocols);
+    const path = new URL(url).pathname;
+    made[path] = (made[path] ?? 0) + 1;
+  }
+}
+
+function Socket({ id, url, options, connect }) {
+  const r = useResilientWebSocket(url, { ...options, WebSocket: Counting }, connect);
+  useEffect(() => {
+    effects[id] = (effects[id] ?? 0) + 1;
+  }, []);
+  seen[id] = { readyState: r.readyState, state: r.state, last: r.lastMessage?.data ?? null, json: r.lastJsonMessage, rtt: r.rtt };
+  window.lab.send[id] = r.sendMessage;
+  window.lab.sendJson[id] = r.sendJsonMessage;
+  window.lab.socket[id] = r.getWebSocket;
+  return h('p', { id }, `${id}: ${r.readyState === ReadyState.OPEN ? 'open' : r.state} ${r.lastMessage?.data ?? ''}`);
+}
+
+let setApp = null;
+function App() {
+  const [items, set] = useState([]);
+  setApp = set;
+  return h('div', null, items.map((p) => h(Socket, { key: p.id, ...p })));
+}
+
+const container = document.createElement('div');
+document.body.append(container);
+let root = null;
+
+window.lab = {
+  send: {},
+  sendJson: {},
+  socket: {},
+  seen: () => JSON.parse(JSON.stringify(seen)),
+  made: () => ({ ...made }),
+  effects: () => ({ ...effects }),
+  /** Mounts the app (in StrictMode or not) with these components. */
+  mount(items, strict) {
+    root = createRoot(container);
+    flushSync(() => root.render(strict ? h(StrictMode, null, h(App)) : h(App)));
+    flushSync(() => setApp(items));
+  },
+  /** Replaces the components (same id: new props; a missing id: unmounted). */
+  set(items) {
+    flushSync(() => setApp(items));
+  },
+  unmount() {
+    flushSync(() => root.unmount());
+    root = null;
+  },
+};
+window.labReady = true;
