@@ -297,6 +297,8 @@ async function wrapperDrops(Wrapper, Ctor) {
     await until('closed', () => ws.readyState !== 1);
     ws.send(`during ${drop}`); // queued by the wrapper; reads the dropped socket's readyState
     await until('reopened', () => ws.readyState === 1);
+    // Its echo before the next drop (CI: a drop right after the open lost it, with either socket).
+    await until(`the echo of during ${drop}`, () => got.includes(`during ${drop}`));
   }
   // Past a reconnectDelay of 1 s: a zombie would have reconnected by now.
   await new Promise((r) => setTimeout(r, 1500));
