@@ -194,6 +194,21 @@ test('demo: shared socket, echo, heartbeat, close/reconnect, server outage', { t
     await until('the second component to count the echo', async () =>
       Number(await page.locator('#second-count').textContent()) > count);
 
+    // The timeline drew it: pongs with their round trip, the reconnect attempt, the states
+    // (open, waiting) as bands.
+    const drawn = await page.evaluate(() => {
+      const svg = document.querySelector('#timeline');
+      return {
+        pongs: [...svg.querySelectorAll('.pong text')].map((e) => e.textContent.trim()),
+        reconnects: svg.querySelectorAll('.reconnecting').length,
+        states: [...new Set([...svg.querySelectorAll('rect title')].map((e) => e.textContent.trim()))],
+      };
+    });
+    t.diagnostic(`timeline: ${JSON.stringify(drawn)}`);
+    assert.ok(drawn.pongs.length >= 1 && drawn.pongs.every((p) => /^\d+ ms$/.test(p)), `pong ticks: ${drawn.pongs}`);
+    assert.ok(drawn.reconnects >= 1, 'a reconnect attempt marker');
+    for (const s of ['open', 'waiting']) assert.ok(drawn.states.includes(s), `a ${s} band: ${drawn.states}`);
+
     await page.screenshot({ path: `${OUT_DIR}demo.png`, fullPage: true });
     t.diagnostic('screenshot: test-output/e2e/demo.png');
   });
@@ -866,6 +881,7 @@ test('the Rust API example page (examples/rust-page): open, Sink send echoed, ty
     await text(page, '#state', /^open$/);
     await page.locator('#log li', { hasText: 'message: hello from Rust #1' }).waitFor();
     await text(page, '#pongs', /^pong at /, 6000); // the 2 s heartbeat's pong
+    await text(page, '#rtt', /^\d+ ms$/); // Event::Pong's round trip
     await fetch(`${HTTP}/control/drop-all`);
     await page.locator('#log li', { hasText: 'reconnect: attempt 1 succeeded' }).waitFor();
     await page.locator('#log li', { hasText: 'message: hello from Rust #2' }).waitFor();

@@ -76,6 +76,8 @@ pub fn start() -> Result<(), JsValue> {
                     log(&format!("reconnect: attempt {attempt} succeeded"))
                 }
                 Event::HeartbeatTimeout => log("heartbeat timeout"),
+                // Each answered ping: the link's round-trip time, shown, not logged.
+                Event::Pong { rtt } => set_text("rtt", &format!("{} ms", rtt.as_millis())),
                 Event::Error => log("error"),
                 other => log(&format!("{other:?}")),
             }
