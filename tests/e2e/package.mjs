@@ -212,6 +212,43 @@ async function switchPages(base, mode) {
   });
 }
 
+/** The same switches with each page owning its client (VueUse's form, `&form=own`): a page
+ *  left through <Suspense> closes its client (an abandoned async page too); <KeepAlive>
+ *  keeps both pages' clients open; unmounting the app closes all. */
+async function switchPagesOwn(base, mode) {
+  const tag = `pkg-own-${mode}-${process.pid}-${Date.now().toString(36)}`;
+  const url = `${base}/?mode=${mode}&form=own&ws=${encodeURIComponent(`${WS}/echo?tag=${tag}`)}`;
+  const settled = async (open, accepted) => {
+    const deadline = Date.now() + 5000;
+    let s;
+    while (((s = await stats(tag)), s.open !== open || s.accepted !== accepted)) {
+      assert.ok(Date.now() < deadline, `${mode}: expected ${open} open of ${accepted} accepted: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await expectText(url, '#page-A .state', 'open', async (page) => {
+    await expectShown(page, 'A');
+    await page.evaluate(() => window.showPage('B'));
+    await expectShown(page, 'B');
+    // Suspense: A unmounted, its client closed. KeepAlive: A deactivated, still open.
+    await settled(mode === 'suspense' ? 1 : 2, 2);
+    await page.evaluate(() => window.showPage('A'));
+    await expectShown(page, 'A');
+    await settled(mode === 'suspense' ? 1 : 2, mode === 'suspense' ? 3 : 2);
+    if (mode === 'suspense') {
+      await page.evaluate(() => window.showPage('B'));
+      await new Promise((r) => setTimeout(r, 50));
+      await page.evaluate(() => window.showPage('A'));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await page.evaluate(() => document.querySelector('#page-B')), null, 'B abandoned');
+      await expectShown(page, 'A');
+      await settled(1, 4); // the abandoned B's client closed with its scope
+    }
+    await page.evaluate(() => window.unmountApp());
+    await untilClosed(tag, 'the app unmounted, a page client is still open');
+  });
+}
+
 /** Page A's client is disposed by other code and B (under <Suspense>) gets a new one for the
  *  key: A leaving must not dispose B's client. */
 async function reRegistered(base) {
@@ -257,6 +294,11 @@ test('Vite + Vue 3: resilient-ws/vue, vite build, served, echoes', { timeout: 40
     await t.test('dispose: true disposes only the client the component used, not one registered since', () =>
       reRegistered(site.url),
     );
+    for (const mode of ['suspense', 'keepalive']) {
+      await t.test(`VueUse's form (each page owns its client), pages switched through <${mode === 'suspense' ? 'Suspense' : 'KeepAlive'}>`, () =>
+        switchPagesOwn(site.url, mode),
+      );
+    }
   } finally {
     await site.close();
   }
@@ -307,3 +349,76 @@ test('Node ESM: imports resilient-ws, echoes with ws as the WebSocket, exits aft
   const out = await run(process.execPath, ['index.js', `${WS}/echo`], dir, { timeout: 15000 });
   assert.equal(out.trim(), 'hello from node');
 });
+
+/** Starts the Vite dev server in `dir` (development React: StrictMode mounts twice). */
+async function viteDev(dir, port) {
+  const dev = spawn('npx', ['--no-install', 'vite', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: dir, detached: true });
+  let out = '';
+  dev.stdout.on('data', (d) => (out += d));
+  dev.stderr.on('data', (d) => (out += d));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30000;
+  while (!(await fetch(base).then((r) => r.ok).catch(() => false))) {
+    if (Date.now() > deadline) {
+      try { process.kill(-dev.pid, 'SIGTERM'); } catch {}
+      assert.fail(`vite dev did not start: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base, stop: () => { try { process.kill(-dev.pid, 'SIGTERM'); } catch {} } };
+}
+
+/** The React app (tests/package-apps/vite-react) at `base`: two components share one socket
+ *  in <StrictMode>; one moves to another URL; unmount leaves nothing. */
+async function reactApp(base) {
+  const tag = `pkg-react-${process.pid}-${Date.now().toString(36)}`;
+  const tag2 = `${tag}-2`;
+  const ws = `${WS}/echo?tag=${tag}`;
+  await expectText(`${base}/?ws=${encodeURIComponent(ws)}`, '#a', 'open hello from b', async (page) => {
+    // Both components, one socket: each one's onOpen sent its hello, the echo reached both.
+    await page.waitForFunction(() => document.querySelector('#b')?.textContent === 'open hello from b', null, { timeout: 5000 });
+    let s = await stats(tag);
+    assert.deepEqual([s.open, s.max_open, s.accepted], [1, 1, 1], `StrictMode + share: one connection: ${JSON.stringify(s)}`);
+    // `a` moves to another URL: its own socket there; `b` keeps the first one.
+    await page.evaluate(([w, w2]) => window.setUrls({ a: w2, b: w }), [ws, `${WS}/echo?tag=${tag2}`]);
+    await page.waitForFunction(() => document.querySelector('#a')?.textContent === 'open hello from a', null, { timeout: 5000 });
+    s = await stats(tag);
+    const s2 = await stats(tag2);
+    assert.deepEqual([s.open, s.accepted, s2.open, s2.accepted, s2.max_open], [1, 1, 1, 1, 1], `after the change: ${JSON.stringify([s, s2])}`);
+    await page.evaluate(() => window.unmountApp());
+    await untilClosed(tag, 'the app unmounted, a socket is still open');
+    await untilClosed(tag2, 'the app unmounted, a socket is still open');
+  });
+}
+
+for (const react of ['18', '19']) {
+  test(`Vite + React ${react}: resilient-ws/react in <StrictMode> (dev server) and built; server-side rendering in Node`, { timeout: 400000 }, async (t) => {
+    const dir = await makeApp('vite-react');
+    if (react !== '19') await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `react@${react}`, `react-dom@${react}`], dir);
+    const installed = JSON.parse(await readFile(join(dir, 'node_modules/react/package.json'), 'utf8')).version;
+    assert.ok(installed.startsWith(`${react}.`), `react ${installed}`);
+    await t.test('the Vite dev server (development React: StrictMode mounts twice)', async () => {
+      const dev = await viteDev(dir, 21000 + (process.pid % 20000) + Number(react));
+      try {
+        await reactApp(dev.base);
+      } finally {
+        dev.stop();
+      }
+    });
+    await t.test('vite build, served', async () => {
+      await run('npx', ['--no-install', 'vite', 'build'], dir);
+      const site = await serve(join(dir, 'dist'));
+      try {
+        await reactApp(site.url);
+      } finally {
+        await site.close();
+      }
+    });
+    await t.test('server-side rendering in Node: resilient-ws/react imports, renders, opens no socket', async () => {
+      const tag = `pkg-react-ssr-${process.pid}-${Date.now().toString(36)}`;
+      const out = await run(process.execPath, ['ssr.js', `${WS}/echo?tag=${tag}`], dir, { timeout: 15000 });
+      assert.deepEqual(out.trim().split('\n'), ['<p id="state">uninstantiated closed true</p>', 'clients: 0']);
+      assert.equal((await stats(tag)).accepted, 0);
+    });
+  });
+}

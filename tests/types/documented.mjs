@@ -1,5 +1,5 @@
 // Every declaration and member of the package's TypeScript declarations carries a doc
-// comment (a layer of scripts/test, after `tsc --strict`): npm/index.d.ts, npm/vue.d.ts and
+// comment (a layer of scripts/test, after `tsc --strict`): npm/index.d.ts, npm/vue.d.ts, npm/react.d.ts and
 // the wasm-bindgen output pkg/resilient_ws.d.ts (its text comes from the doc comments and
 // `typescript_custom_section`s in src/js/*.rs). What wasm-bindgen itself generates
 // (`free`, `[Symbol.dispose]`, the init types) is exempt: we do not write it.
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FILES = ['npm/index.d.ts', 'npm/vue.d.ts', 'pkg/resilient_ws.d.ts'];
+const FILES = ['npm/index.d.ts', 'npm/vue.d.ts', 'npm/react.d.ts', 'pkg/resilient_ws.d.ts'];
 const GENERATED = new Set(['free', '[Symbol.dispose]', 'InitInput', 'InitOutput', 'SyncInitInput']);
 
 const documented = (node) => (node.jsDoc ?? []).some((d) => (typeof d.comment === 'string' ? d.comment : d.comment?.map((c) => c.text).join('') ?? '').trim() !== '');

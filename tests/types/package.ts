@@ -51,3 +51,25 @@ void clientUrl;
 // disposes only that client, if it is still the registered one
 const disposedOwn: boolean = ResilientWebSocket.disposeInstance('wss://example.com/chat', ws);
 void disposedOwn;
+
+// resilient-ws/react: react-use-websocket's shape, typed JSON.
+import { ReadyState, useResilientWebSocket as useWs } from 'resilient-ws/react';
+const hook = useWs<{ price: number }>('wss://example.com/feed', {
+  share: true,
+  filter: (m) => typeof m.data === 'string',
+  heartbeat: { message: 'ping', returnMessage: 'pong', interval: 25000, timeout: 5000 },
+  reconnectAttempts: 5,
+  reconnectInterval: 2000,
+  onReconnectStop: (n) => void n,
+  queryParams: { token: 'abc', v: 2 },
+  pingInterval: 10000,
+});
+const p: number | undefined = hook.lastJsonMessage?.price;
+const rs: boolean = hook.readyState === ReadyState.OPEN;
+const sock = hook.getWebSocket();
+hook.sendJsonMessage({ subscribe: 'prices' }, false);
+useWs(null);
+useWs(async () => 'wss://example.com/token', {}, false);
+// @ts-expect-error: a function reconnectInterval is not supported
+useWs('wss://example.com', { reconnectInterval: () => 5 });
+void [p, rs, sock];

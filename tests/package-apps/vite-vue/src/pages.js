@@ -3,17 +3,20 @@
 // runs before the old page unmounts) or <KeepAlive> (the old page is only deactivated).
 // `?mode=suspense|keepalive` (main.js). Each page shows its client's state and, once it
 // came back, what it sent when the client was open; window.shown is the page on screen and
-// its client.
+// its client. `&form=own`: each page owns its client instead (VueUse's form: a URL, closed
+// when the page's scope ends).
 import { KeepAlive, Suspense, computed, defineComponent, h, onActivated, onMounted, shallowRef, watch } from 'vue';
 import { useResilientWebSocket } from 'resilient-ws/vue';
 
-const url = new URLSearchParams(location.search).get('ws');
+const query = new URLSearchParams(location.search);
+const url = query.get('ws');
+const own = query.get('form') === 'own';
 let visits = 0;
 
 function page(name, setupDelay) {
   const use = () => {
     const visit = ++visits;
-    const ws = useResilientWebSocket({ url }, { dispose: true });
+    const ws = own ? useResilientWebSocket(url) : useResilientWebSocket({ url }, { dispose: true });
     const sent = `${name}#${visit}`;
     watch(ws.state, (s) => s === 'open' && ws.send(sent), { immediate: true });
     // What the page sent came back (other pages' traffic on the shared client too: a kept
