@@ -249,6 +249,22 @@ async function switchPagesOwn(base, mode) {
   });
 }
 
+/** VueUse's form with a ref URL changed by the app: the one client moves (the old URL's
+ *  connection closed, one on the new), and unmounting leaves none. */
+async function urlChange(base) {
+  const tag = `pkg-url-${process.pid}-${Date.now().toString(36)}`;
+  const first = `${WS}/echo?tag=${tag}`;
+  const second = `${WS}/echo?tag=${tag}-2`;
+  await expectText(`${base}/?mode=url&ws=${encodeURIComponent(first)}`, '#page-url .state', 'open', async (page) => {
+    await page.evaluate((u) => window.setUrl(u), second);
+    await page.waitForFunction((u) => document.querySelector('#page-url .url')?.textContent === u && document.querySelector('#page-url .state')?.textContent === 'open', second, { timeout: 5000 });
+    const [a, b] = [await stats(tag), await stats(`${tag}-2`)];
+    assert.deepEqual([a.open, a.accepted, b.open, b.accepted, b.max_open], [0, 1, 1, 1, 1], `after the change: ${JSON.stringify([a, b])}`);
+    await page.evaluate(() => window.unmountApp());
+    await untilClosed(`${tag}-2`, 'the app unmounted, the socket is still open');
+  });
+}
+
 /** Page A's client is disposed by other code and B (under <Suspense>) gets a new one for the
  *  key: A leaving must not dispose B's client. */
 async function reRegistered(base) {
@@ -299,6 +315,7 @@ test('Vite + Vue 3: resilient-ws/vue, vite build, served, echoes', { timeout: 40
         switchPagesOwn(site.url, mode),
       );
     }
+    await t.test("VueUse's form: a reactive URL changed by the app", () => urlChange(site.url));
   } finally {
     await site.close();
   }
@@ -307,7 +324,7 @@ test('Vite + Vue 3: resilient-ws/vue, vite build, served, echoes', { timeout: 40
     const out = await run(process.execPath, ['ssr.js', `${WS}/echo?tag=${tag}`], dir, { timeout: 15000 });
     // state, readyState, client === null, messages.length; without a DOM, then with one.
     const markup = '<p id="state">connecting 0 true 0</p>';
-    assert.deepEqual(out.trim().split('\n'), [markup, markup, 'clients: 0']);
+    assert.deepEqual(out.trim().split('\n'), [markup, '<p id="own">connecting 0 true</p>', markup, 'clients: 0']);
     const s = await stats(tag);
     assert.equal(s.accepted, 0, `the server saw a connection from server-side rendering: ${JSON.stringify(s)}`);
   });
@@ -324,7 +341,22 @@ test('Vite + Vue 3: resilient-ws/vue, vite build, served, echoes', { timeout: 40
         assert.ok(Date.now() < deadline, `vite dev did not start: ${out}`);
         await new Promise((r) => setTimeout(r, 200));
       }
-      await expectText(`${base}/?ws=${encodeURIComponent(`${WS}/echo`)}`, '#echo', 'hello from vite');
+      // Hot module replacement: App.vue's script changes while the page runs, Vite swaps the
+      // component (its setup runs again); the client is still one open connection, and the
+      // app's unmount closes it.
+      const tag = `pkg-hmr-${process.pid}-${Date.now().toString(36)}`;
+      await expectText(`${base}/?ws=${encodeURIComponent(`${WS}/echo?tag=${tag}`)}`, '#echo', 'hello from vite', async (page) => {
+        const file = join(dir, 'src/App.vue');
+        const src = await readFile(file, 'utf8');
+        await writeFile(file, src.replace('</script>', 'window.hmr = 1;\n</script>').replace('<p id="state">', '<p id="state" data-hmr="1">'));
+        await page.waitForFunction(() => document.querySelector('#state[data-hmr]') !== null, null, { timeout: 10000 });
+        await new Promise((r) => setTimeout(r, 500));
+        const s = await stats(tag);
+        assert.equal(s.open, 1, `after HMR: ${JSON.stringify(s)}`);
+        await page.evaluate(() => window.unmountApp());
+        await untilClosed(tag, 'after HMR and unmount, a socket is still open');
+        await writeFile(file, src);
+      });
     } finally {
       try {
         process.kill(-dev.pid, 'SIGTERM');

@@ -21,7 +21,19 @@ const Page = defineComponent({
   },
 });
 
+// VueUse's form: a URL; nothing is made either, the refs as the browser's first render.
+const OwnPage = defineComponent({
+  setup() {
+    const { state, readyState, ws, send, open, close } = useResilientWebSocket(url, { onConnected: () => {} });
+    send('not on the server');
+    open();
+    close();
+    return () => h('p', { id: 'own' }, `${state.value} ${readyState.value} ${ws.value === null}`);
+  },
+});
+
 console.log(await renderToString(createSSRApp(Page)));
+console.log(await renderToString(createSSRApp(OwnPage)));
 globalThis.window = globalThis;
 globalThis.document = {};
 console.log(await renderToString(createSSRApp(Page)));

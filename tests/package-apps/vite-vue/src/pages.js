@@ -5,7 +5,7 @@
 // came back, what it sent when the client was open; window.shown is the page on screen and
 // its client. `&form=own`: each page owns its client instead (VueUse's form: a URL, closed
 // when the page's scope ends).
-import { KeepAlive, Suspense, computed, defineComponent, h, onActivated, onMounted, shallowRef, watch } from 'vue';
+import { KeepAlive, Suspense, computed, defineComponent, h, onActivated, onMounted, ref, shallowRef, watch } from 'vue';
 import { useResilientWebSocket } from 'resilient-ws/vue';
 
 const query = new URLSearchParams(location.search);
@@ -45,9 +45,21 @@ function page(name, setupDelay) {
   });
 }
 
+// `?mode=url`: one component whose URL is a ref the test changes (window.setUrl): VueUse's
+// form moves its one client to the new URL.
+const UrlPage = defineComponent({
+  setup() {
+    const current = ref(url);
+    window.setUrl = (u) => (current.value = u);
+    const ws = useResilientWebSocket(current);
+    return () => h('div', { id: 'page-url' }, [h('p', { class: 'state' }, ws.state.value), h('p', { class: 'url' }, ws.ws.value?.url ?? '')]);
+  },
+});
+
 export default defineComponent({
   props: { mode: String },
   setup(props) {
+    if (props.mode === 'url') return () => h(UrlPage);
     const async = props.mode === 'suspense';
     // B's setup waits (only under Suspense), so a switch away from B can abandon it.
     const pages = { A: page('A', 0), B: page('B', async ? 300 : 0) };
