@@ -3,13 +3,14 @@
 //
 // useResilientWebSocket(url, options, connect = true): react-use-websocket's shape on top of
 // a ResilientWebSocket. The component's state is read with useSyncExternalStore from a
-// store per client (no tearing: one immutable snapshot per change). The client is made in
+// store of its own, fed by its client's events through its own `filter` (no tearing: one
+// immutable snapshot per change). The client is made in
 // an effect, never during render, so rendering on a server or twice (StrictMode) opens
 // nothing; a cleanup closes it one task later unless the same component mounts again at
 // once (StrictMode's mount, unmount, mount), so StrictMode opens one connection, not two.
 // With `share: true`, every component with the same URL (and the same `shared`, `protocols`
 // and `queryParams`) uses one client, closed when the last one unmounts.
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 
 const UNINSTANTIATED = -1;
 
@@ -62,25 +63,26 @@ function clientOptions(o) {
   return c;
 }
 
-/** A client and the store its components read. */
-function makeEntry(ResilientWebSocket, url, protocols, config, filterOf) {
+/** A client, and the components (hooks) that use it: each hook has a store of its own
+ *  (its snapshot and subscribers), fed by the client's events through its own `filter`. */
+function makeEntry(ResilientWebSocket, url, protocols, config) {
   const client = new ResilientWebSocket(url, protocols, config);
-  const subscribers = new Set();
-  const entry = { client, users: 0, closing: null, snapshot: EMPTY, subscribers, hooks: new Set() };
+  const entry = { client, users: 0, closing: null, hooks: new Set() };
+  // The fields every hook of the client shares (and, for a message, its own lastMessage).
+  const base = () => ({
+    readyState: client.readyState,
+    state: client.state,
+    reconnectAttempt: client.reconnectAttempt,
+    sharedRole: client.sharedRole,
+  });
   const update = (patch) => {
-    entry.snapshot = Object.freeze({
-      ...entry.snapshot,
-      readyState: client.readyState,
-      state: client.state,
-      reconnectAttempt: client.reconnectAttempt,
-      sharedRole: client.sharedRole,
-      ...patch,
-    });
-    for (const s of subscribers) s();
+    const now = base();
+    for (const h of entry.hooks) h.set({ ...now, ...patch });
   };
   const each = (f) => {
-    for (const h of entry.hooks) f(h.current);
+    for (const h of entry.hooks) f(h.opts.current);
   };
+  entry.join = (h) => h.set({ ...EMPTY, ...base(), rtt: entry.rtt ?? null });
   client.addEventListener('statechange', () => update({}));
   client.addEventListener('open', (e) => {
     update({});
@@ -96,25 +98,53 @@ function makeEntry(ResilientWebSocket, url, protocols, config, filterOf) {
   });
   client.addEventListener('message', (e) => {
     each((o) => o.onMessage?.(e));
-    if (!filterOf(entry)(e)) return;
-    let json = null;
-    if (typeof e.data === 'string') {
-      try {
-        json = JSON.parse(e.data);
-      } catch {
+    let json;
+    const now = base();
+    for (const h of entry.hooks) {
+      const { filter } = h.opts.current;
+      if (filter && !filter(e)) continue;
+      if (json === undefined) {
         json = null;
+        if (typeof e.data === 'string') {
+          try {
+            json = JSON.parse(e.data);
+          } catch {
+            json = null;
+          }
+        }
       }
+      h.set({ ...now, lastMessage: e, lastJsonMessage: json });
     }
-    update({ lastMessage: e, lastJsonMessage: json });
   });
-  client.addEventListener('pong', (e) => update({ rtt: e.rtt }));
+  client.addEventListener('pong', (e) => {
+    entry.rtt = e.rtt;
+    update({ rtt: e.rtt });
+  });
   client.addEventListener('reconnecting', () => update({}));
   client.addEventListener('reconnect-failed', (e) => {
     update({});
     each((o) => o.onReconnectStop?.(e.attempts));
   });
-  update({});
   return entry;
+}
+
+/** A hook's own store: one immutable snapshot per change, for useSyncExternalStore. */
+function makeHookStore(opts) {
+  const h = { opts, snapshot: EMPTY, subscribers: new Set() };
+  h.set = (patch) => {
+    h.snapshot = Object.freeze({ ...h.snapshot, ...patch });
+    for (const cb of h.subscribers) cb();
+  };
+  h.reset = () => {
+    h.snapshot = EMPTY;
+    for (const cb of h.subscribers) cb();
+  };
+  h.subscribe = (cb) => {
+    h.subscribers.add(cb);
+    return () => h.subscribers.delete(cb);
+  };
+  h.get = () => h.snapshot;
+  return h;
 }
 
 /** Moves `client` to the URL its URL function now gives: its socket is closed, then the
@@ -134,9 +164,9 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
     const latest = useRef(opts);
     latest.current = opts;
     const entryRef = useRef(null);
-    // Re-render when the entry changes (a new client): the store's subscribe identity.
-    const [, setTick] = useState(0);
-    const force = () => setTick((n) => n + 1);
+    const storeRef = useRef(null);
+    if (storeRef.current === null) storeRef.current = makeHookStore(latest);
+    const store = storeRef.current;
 
     const target = connect && url !== null && url !== undefined ? url : null;
     const protocols = opts.protocols ?? [];
@@ -162,10 +192,6 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
         }
         return withQuery(String(u), latest.current.queryParams);
       };
-      const filterOf = (en) => (e) => {
-        for (const h of en.hooks) if (!h.current.filter || h.current.filter(e)) return true;
-        return false;
-      };
       let entry = entryRef.current;
       const mine = entry !== null && entry.closing !== null && (entry.key === undefined ? !share : entry.key === key);
       if (mine) {
@@ -180,7 +206,7 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
       } else if (share && typeof target !== 'function') {
         entry = shared.get(key);
         if (entry === undefined) {
-          entry = makeEntry(ResilientWebSocket, withQuery(String(target), opts.queryParams), protocols, clientOptions(opts), filterOf);
+          entry = makeEntry(ResilientWebSocket, withQuery(String(target), opts.queryParams), protocols, clientOptions(opts));
           entry.key = key;
           shared.set(key, entry);
         } else if (entry.closing !== null) {
@@ -188,23 +214,26 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
           entry.closing = null;
         }
       } else {
-        entry = makeEntry(ResilientWebSocket, resolve, protocols, clientOptions(opts), filterOf);
+        entry = makeEntry(ResilientWebSocket, resolve, protocols, clientOptions(opts));
         entry.ownKey = key;
       }
       if (entryRef.current !== entry) {
         entry.users++;
-        entry.hooks.add(latest);
+        entry.hooks.add(store);
         entryRef.current = entry;
-        force();
+        entry.join(store);
       }
       return () => {
         const en = entry;
         // One task later, so that StrictMode's immediate re-mount keeps the client.
         en.closing = setTimeout(() => {
           en.closing = null;
-          en.hooks.delete(latest);
+          en.hooks.delete(store);
           en.users--;
-          if (entryRef.current === en) entryRef.current = null;
+          if (entryRef.current === en) {
+            entryRef.current = null;
+            store.reset();
+          }
           if (en.users > 0) return;
           if (en.key !== undefined) shared.delete(en.key);
           en.client.close();
@@ -214,22 +243,7 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
       // eslint-disable-next-line react-hooks/exhaustive-deps
     }, [key, share]);
 
-    // A string URL that changed while the key stayed (queryParams order…) is covered by
-    // the key; a changed function URL is read at the next attempt.
-    const entry = entryRef.current;
-    const subscribe = useCallback(
-      (cb) => {
-        if (entry === null) return () => {};
-        entry.subscribers.add(cb);
-        return () => entry.subscribers.delete(cb);
-      },
-      [entry],
-    );
-    const snapshot = useSyncExternalStore(
-      subscribe,
-      () => (entry === null ? EMPTY : entry.snapshot),
-      () => EMPTY,
-    );
+    const snapshot = useSyncExternalStore(store.subscribe, store.get, () => EMPTY);
 
     const sendMessage = useCallback(
       (message, keep = true) => {

@@ -121,6 +121,24 @@ test('share: two components with one URL use one connection, closed when the las
   await ev(() => window.lab.unmount());
 });
 
+test("share: each component's filter decides its own lastMessage", async () => {
+  const url = `${wsBase}/filtered`;
+  await ev(([u]) => window.lab.mount([
+    { id: 'all', url: u, options: { share: true, pingInterval: 0 } },
+    { id: 'ys', url: u, options: { share: true, pingInterval: 0, filterPrefix: 'y:' } },
+  ], true), [url]);
+  await until('open', async () => (await seen()).ys?.readyState === 1);
+  await ev(() => window.lab.send.all('x:1'));
+  await until('x:1 at all', async () => (await seen()).all.last === 'x:1');
+  await sleep(200);
+  assert.equal((await seen()).ys.last, null, "ys's filter rejected x:1");
+  await ev(() => window.lab.send.all('y:2'));
+  await until('y:2 at both', async () => { const s = await seen(); return s.all.last === 'y:2' && s.ys.last === 'y:2'; });
+  assert.equal(count('/filtered').accepted, 1);
+  await ev(() => window.lab.unmount());
+  await until('none left', () => count('/filtered').open === 0);
+});
+
 test('a URL change: the old connection closes before the next opens (never two); null and connect: false open nothing', async () => {
   const o = { pingInterval: 0 };
   await ev(([u, op]) => window.lab.mount([{ id: 'u', url: u, options: op }], true), [`${wsBase}/one`, o]);

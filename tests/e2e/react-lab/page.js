@@ -20,7 +20,10 @@ class Counting extends WebSocket {
 }
 
 function Socket({ id, url, options, connect }) {
-  const r = useResilientWebSocket(url, { ...options, WebSocket: Counting }, connect);
+  // `filterPrefix` (the test cannot pass a function): only messages starting with it.
+  const { filterPrefix, ...rest } = options ?? {};
+  if (filterPrefix) rest.filter = (m) => String(m.data).startsWith(filterPrefix);
+  const r = useResilientWebSocket(url, { ...rest, WebSocket: Counting }, connect);
   useEffect(() => {
     effects[id] = (effects[id] ?? 0) + 1;
   }, []);
