@@ -67,7 +67,7 @@ function clientOptions(o) {
  *  (its snapshot and subscribers), fed by the client's events through its own `filter`. */
 function makeEntry(ResilientWebSocket, url, protocols, config) {
   const client = new ResilientWebSocket(url, protocols, config);
-  const entry = { client, users: 0, closing: null, hooks: new Set() };
+  const entry = { client, users: 0, hooks: new Set() };
   // The fields every hook of the client shares (and, for a message, its own lastMessage).
   const base = () => ({
     readyState: client.readyState,
@@ -165,6 +165,7 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
     latest.current = opts;
     const entryRef = useRef(null);
     const storeRef = useRef(null);
+    const releasing = useRef(null); // { entry, timer, release } while a cleanup's release waits
     if (storeRef.current === null) storeRef.current = makeHookStore(latest);
     const store = storeRef.current;
 
@@ -192,32 +193,32 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
         }
         return withQuery(String(u), latest.current.queryParams);
       };
+      // This component's own release still pending (its cleanup ran a moment ago)?
+      const pending = releasing.current;
+      releasing.current = null;
       let entry = entryRef.current;
-      const mine = entry !== null && entry.closing !== null && (entry.key === undefined ? !share : entry.key === key);
-      if (mine) {
+      const keep = pending !== null && pending.entry === entry && (entry.key === undefined ? !share : entry.key === key);
+      if (keep) {
         // Mounted again at once (StrictMode), or a new URL for this component's own
         // client: keep the client; a new URL reconnects it in place.
-        clearTimeout(entry.closing);
-        entry.closing = null;
+        clearTimeout(pending.timer);
         if (entry.key === undefined && entry.ownKey !== key) {
           entry.ownKey = key;
           switchUrl(entry.client);
         }
-      } else if (share && typeof target !== 'function') {
-        entry = shared.get(key);
-        if (entry === undefined) {
-          entry = makeEntry(ResilientWebSocket, withQuery(String(target), opts.queryParams), protocols, clientOptions(opts));
-          entry.key = key;
-          shared.set(key, entry);
-        } else if (entry.closing !== null) {
-          clearTimeout(entry.closing);
-          entry.closing = null;
-        }
       } else {
-        entry = makeEntry(ResilientWebSocket, resolve, protocols, clientOptions(opts));
-        entry.ownKey = key;
-      }
-      if (entryRef.current !== entry) {
+        if (pending !== null) pending.release(); // the old client goes now
+        if (share && typeof target !== 'function') {
+          entry = shared.get(key);
+          if (entry === undefined) {
+            entry = makeEntry(ResilientWebSocket, withQuery(String(target), opts.queryParams), protocols, clientOptions(opts));
+            entry.key = key;
+            shared.set(key, entry);
+          }
+        } else {
+          entry = makeEntry(ResilientWebSocket, resolve, protocols, clientOptions(opts));
+          entry.ownKey = key;
+        }
         entry.users++;
         entry.hooks.add(store);
         entryRef.current = entry;
@@ -225,9 +226,12 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
       }
       return () => {
         const en = entry;
-        // One task later, so that StrictMode's immediate re-mount keeps the client.
-        en.closing = setTimeout(() => {
-          en.closing = null;
+        // Released one task later, so that an immediate re-mount (StrictMode) keeps the
+        // client. Each component has its own pending release (two components sharing a
+        // client each cancel their own).
+        const release = () => {
+          if (releasing.current === p) releasing.current = null;
+          clearTimeout(p.timer);
           en.hooks.delete(store);
           en.users--;
           if (entryRef.current === en) {
@@ -235,9 +239,11 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
             store.reset();
           }
           if (en.users > 0) return;
-          if (en.key !== undefined) shared.delete(en.key);
+          if (en.key !== undefined && shared.get(en.key) === en) shared.delete(en.key);
           en.client.close();
-        }, 0);
+        };
+        const p = { entry: en, release, timer: setTimeout(() => release(), 0) };
+        releasing.current = p;
       };
       // The client's options are read when it is made; a new URL key makes a new one.
       // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -1215,6 +1215,10 @@ pub(crate) fn on_message(inner: &Rc<Inner>, id: SocketId, ev: MessageEvent) {
     if deliver_it && !hidden {
         events::deliver_message(&inner.js, &ev);
     }
+    if answered {
+        // The engine's `pong` event (the round trip), now rather than at the next timer.
+        drive(inner);
+    }
 }
 
 pub(crate) fn on_error(inner: &Rc<Inner>, id: SocketId, ev: web_sys::Event) {

@@ -35,8 +35,8 @@ function Socket({ id, url, options, connect }) {
 }
 
 let setApp = null;
-function App() {
-  const [items, set] = useState([]);
+function App({ initial }) {
+  const [items, set] = useState(initial);
   setApp = set;
   return h('div', null, items.map((p) => h(Socket, { key: p.id, ...p })));
 }
@@ -52,11 +52,13 @@ window.lab = {
   seen: () => JSON.parse(JSON.stringify(seen)),
   made: () => ({ ...made }),
   effects: () => ({ ...effects }),
-  /** Mounts the app (in StrictMode or not) with these components. */
+  /** Mounts the app (in StrictMode or not) with these components, in its first render
+   *  (StrictMode then unmounts and remounts the whole tree: every cleanup, then every
+   *  effect). */
   mount(items, strict) {
     root = createRoot(container);
-    flushSync(() => root.render(strict ? h(StrictMode, null, h(App)) : h(App)));
-    flushSync(() => setApp(items));
+    const app = h(App, { initial: items });
+    flushSync(() => root.render(strict ? h(StrictMode, null, app) : app));
   },
   /** Replaces the components (same id: new props; a missing id: unmounted). */
   set(items) {
