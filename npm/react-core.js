@@ -31,6 +31,8 @@ const EMPTY = Object.freeze({
   sharedRole: null,
 });
 
+const CONNECTING_SNAPSHOT = Object.freeze({ ...EMPTY, readyState: 0, state: 'connecting' });
+
 /** The URL with `queryParams` appended (react-use-websocket's). */
 function withQuery(url, params) {
   if (!params) return url;
@@ -131,7 +133,9 @@ function makeEntry(ResilientWebSocket, url, protocols, config) {
 /** A hook's own store: one immutable snapshot per change, for useSyncExternalStore. */
 function makeHookStore(opts) {
   const h = { opts, snapshot: EMPTY, subscribers: new Set() };
+  h.leaving = false; // released: it hears its client's last close, its state stays reset
   h.set = (patch) => {
+    if (h.leaving) return;
     h.snapshot = Object.freeze({ ...h.snapshot, ...patch });
     for (const cb of h.subscribers) cb();
   };
@@ -166,8 +170,15 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
     const entryRef = useRef(null);
     const storeRef = useRef(null);
     const releasing = useRef(null); // { entry, timer, release } while a cleanup's release waits
-    if (storeRef.current === null) storeRef.current = makeHookStore(latest);
+    if (storeRef.current === null) {
+      storeRef.current = makeHookStore(latest);
+      // With a URL, the first render says CONNECTING, as react-use-websocket's does.
+      if (connect && url !== null && url !== undefined) storeRef.current.snapshot = CONNECTING_SNAPSHOT;
+    }
     const store = storeRef.current;
+    const earlyRef = useRef(null);
+    if (earlyRef.current === null) earlyRef.current = [];
+    const early = earlyRef.current; // sends made while there was no client
 
     const target = connect && url !== null && url !== undefined ? url : null;
     const protocols = opts.protocols ?? [];
@@ -197,17 +208,11 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
       const pending = releasing.current;
       releasing.current = null;
       let entry = entryRef.current;
-      const keep = pending !== null && pending.entry === entry && (entry.key === undefined ? !share : entry.key === key);
-      if (keep) {
-        // Mounted again at once (StrictMode), or a new URL for this component's own
-        // client: keep the client; a new URL reconnects it in place.
-        clearTimeout(pending.timer);
-        if (entry.key === undefined && entry.ownKey !== key) {
-          entry.ownKey = key;
-          switchUrl(entry.client);
-        }
-      } else {
-        if (pending !== null) pending.release(); // the old client goes now
+      let cancelled = false;
+      let waitingFor = null; // a client this component closed, whose close comes first
+      const attach = () => {
+        waitingFor = null;
+        if (cancelled) return;
         if (share && typeof target !== 'function') {
           entry = shared.get(key);
           if (entry === undefined) {
@@ -220,27 +225,64 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
           entry.ownKey = key;
         }
         entry.users++;
+        store.leaving = false;
         entry.hooks.add(store);
         entryRef.current = entry;
         entry.join(store);
+        // Sends made before there was a client (react-use-websocket keeps them).
+        for (const m of early.splice(0)) entry.client.send(m);
+      };
+      const keep = pending !== null && pending.entry === entry && (entry.key === undefined ? !share : entry.key === key);
+      if (keep) {
+        // Mounted again at once (StrictMode), or a new URL for this component's own
+        // client: keep the client; a new URL reconnects it in place.
+        clearTimeout(pending.timer);
+        if (entry.key === undefined && entry.ownKey !== key) {
+          entry.ownKey = key;
+          switchUrl(entry.client);
+        }
+      } else {
+        // The old client goes now; if that closed it, the next one opens after its close
+        // (never two connections at once).
+        const closed = pending === null ? null : pending.release();
+        entry = null;
+        if (closed && closed.readyState !== 3) {
+          waitingFor = closed;
+          closed.addEventListener('close', attach, { once: true });
+        } else {
+          attach();
+        }
       }
       return () => {
+        cancelled = true;
+        if (waitingFor !== null) {
+          waitingFor.removeEventListener('close', attach);
+          return;
+        }
         const en = entry;
+        if (en === null) return;
         // Released one task later, so that an immediate re-mount (StrictMode) keeps the
         // client. Each component has its own pending release (two components sharing a
-        // client each cancel their own).
+        // client each cancel their own). Returns the client if this closed it.
         const release = () => {
           if (releasing.current === p) releasing.current = null;
           clearTimeout(p.timer);
-          en.hooks.delete(store);
           en.users--;
           if (entryRef.current === en) {
             entryRef.current = null;
             store.reset();
           }
-          if (en.users > 0) return;
+          if (en.users > 0) {
+            en.hooks.delete(store);
+            return null;
+          }
           if (en.key !== undefined && shared.get(en.key) === en) shared.delete(en.key);
+          // This component still hears the close it caused (onClose), as with
+          // react-use-websocket; its state is already reset.
+          store.leaving = true;
+          en.client.addEventListener('close', () => en.hooks.delete(store), { once: true });
           en.client.close();
+          return en.client;
         };
         const p = { entry: en, release, timer: setTimeout(() => release(), 0) };
         releasing.current = p;
@@ -254,9 +296,12 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
     const sendMessage = useCallback(
       (message, keep = true) => {
         const c = entryRef.current?.client;
-        if (!c) return;
-        if (c.readyState !== 1 && !keep) return;
-        c.send(message);
+        if (c && c.readyState === 1) c.send(message);
+        else if (!keep) return;
+        // While not open: the client's queue; with no client yet (no URL, before the
+        // effect), kept here for the next one.
+        else if (c && c.state !== 'closed') c.send(message);
+        else early.push(message);
       },
       [],
     );

@@ -197,10 +197,17 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
     // As VueUse's: true when sent now; while not open, kept for the next open with
     // `useBuffer` (the client's queue; before a client exists, here) and false.
     const early = [];
+    // (In the shared form nothing is kept here: the shared client's own queue applies.)
+    const idle = () => client === null || (!shared && client.userClose);
+    const flush = () => {
+      for (const m of early.splice(0)) client.send(m);
+    };
     function send(payload, useBuffer = true) {
       const open = client !== null && client.readyState === OPEN;
       if (!open && !useBuffer) return false;
-      if (client === null) early.push(payload);
+      // No client, or closed (by `close()` or a null URL): kept here for the next open, as
+      // VueUse does (the client itself discards sends after its close()).
+      if (idle()) early.push(payload);
       else client.send(payload);
       record({ dir: 'out', data: payload, at: new Date(), queued: !open });
       return open;
@@ -245,13 +252,16 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
       ws.value = client;
       attach(client);
       sync();
-      for (const payload of early.splice(0)) client.send(payload);
+      flush();
     };
     function open() {
       current = urlOf(urlOrOptions);
       if (current === null) return;
       if (client === null) create();
-      else client.reconnect();
+      else {
+        client.reconnect();
+        flush();
+      }
     }
     function close(code = 1000, reason) {
       if (client !== null) client.close(code, reason);
@@ -267,6 +277,7 @@ export function makeUseResilientWebSocket(ResilientWebSocket) {
           // nothing while a socket is still connecting (`lockReconnect`).
           if (client.state !== 'closed') client.close(1000, 'url changed');
           client.reconnect();
+          flush();
         }
       });
     }

@@ -104,6 +104,29 @@ test('a URL change while the first socket is still connecting moves to the new U
   await until('closed', () => openNow() === 0);
 });
 
+// Outside review (issue 28): sends after close() or while the URL is null were recorded as
+// queued and then lost; VueUse sends them at the next open.
+test('sends after close() and while the URL is null are sent at the next open', async () => {
+  const url = ref(A.url);
+  const scope = effectScope();
+  const v = scope.run(() => useResilientWebSocket(url, { pingInterval: 0 }));
+  await until('open', () => v.status.value === 'OPEN');
+  v.close();
+  await until('closed', () => v.status.value === 'CLOSED');
+  assert.equal(v.send('after close'), false);
+  v.open();
+  await until('sent at the reopen', () => v.data.value === 'after close');
+  url.value = null;
+  await nextTick();
+  await until('closed', () => v.status.value === 'CLOSED');
+  assert.equal(v.send('while null'), false);
+  url.value = B.url;
+  await nextTick();
+  await until('sent at the next URL', () => v.data.value === 'while null');
+  scope.stop();
+  await until('closed', () => openNow() === 0);
+});
+
 test('immediate: false waits for open(); data as the socket gave it; lastJson; send(data, false) when not open', async () => {
   const scope = effectScope();
   const got = [];

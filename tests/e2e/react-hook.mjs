@@ -27,6 +27,7 @@ let http;
 let base;
 let wsBase;
 const counts = new Map(); // path -> { accepted, open, maxOpen }
+const total = { open: 0, maxOpen: 0 }; // every path together
 const count = (path) => {
   if (!counts.has(path)) counts.set(path, { accepted: 0, open: 0, maxOpen: 0 });
   return counts.get(path);
@@ -64,7 +65,12 @@ before(async () => {
     c.accepted++;
     c.open++;
     c.maxOpen = Math.max(c.maxOpen, c.open);
-    s.on('close', () => c.open--);
+    total.open++;
+    total.maxOpen = Math.max(total.maxOpen, total.open);
+    s.on('close', () => {
+      c.open--;
+      total.open--;
+    });
     s.on('message', (d, binary) => s.send(d, { binary }));
   });
   await new Promise((r) => http.listen(0, '127.0.0.1', r));
@@ -95,8 +101,7 @@ test('StrictMode: the double mount opens one connection; messages, JSON and rtt 
   assert.deepEqual(await ev(() => window.lab.effects()), { a: 2 }, 'StrictMode ran the mount effects twice');
   assert.deepEqual(await ev(() => window.lab.made()), { '/strict': 1 }, 'one socket made');
   await ev(() => window.lab.sendJson.a({ hello: 'react' }));
-  await until('echo', async () => (await seen()).a.json?.hello === 'react');
-  assert.equal((await seen()).a.last, '{"hello":"react"}');
+  await until('echo', async () => (await seen()).a.jsons.some((j) => j.hello === 'react'));
   await until('rtt', async () => typeof (await seen()).a.rtt === 'number', 3000);
   await ev(() => window.lab.unmount());
   await until('no connection after unmount', () => count('/strict').open === 0);
@@ -174,6 +179,50 @@ test('a URL change while the first socket is still connecting moves to the new U
   assert.equal(count('/slow-c1').open, 0);
   await ev(() => window.lab.unmount());
   await until('none left', () => count('/c2').open === 0);
+});
+
+// Outside review (issue 28), each failed before its fix:
+test('share: a component replaced by another on the same URL in one commit, then unmount: no connection left, the old one hears nothing', async () => {
+  const url = `${wsBase}/swap`;
+  const o = { share: true, pingInterval: 0 };
+  await ev(([u, op]) => window.lab.mount([{ id: 'p1', url: u, options: op }], true), [url, o]);
+  await until('open', async () => (await seen()).p1?.readyState === 1);
+  await ev(([u, op]) => window.lab.set([{ id: 'p2', url: u, options: op }]), [url, o]);
+  await until('p2 open', async () => (await seen()).p2?.readyState === 1);
+  await ev(() => window.lab.send.p2('to p2'));
+  await until('p2 heard it', async () => (await ev(() => window.lab.heard())).p2?.includes('to p2'));
+  assert.ok(!(await ev(() => window.lab.heard())).p1?.includes('to p2'), 'the unmounted p1 hears nothing');
+  await ev(() => window.lab.unmount());
+  await until('none left', () => count('/swap').open === 0);
+});
+
+test('share: a URL change never has two connections at once', async () => {
+  const o = { share: true, pingInterval: 0 };
+  await until('nothing open', () => total.open === 0);
+  total.maxOpen = 0;
+  await ev(([u, op]) => window.lab.mount([{ id: 'su', url: u, options: op }], true), [`${wsBase}/su1`, o]);
+  await until('open on /su1', () => count('/su1').open === 1);
+  await ev(([u, op]) => window.lab.set([{ id: 'su', url: u, options: op }]), [`${wsBase}/su2`, o]);
+  await until('open on /su2', async () => count('/su2').open === 1 && (await seen()).su.readyState === 1);
+  assert.equal(total.maxOpen, 1, 'never two at once');
+  await ev(() => window.lab.unmount());
+  await until('none left', () => total.open === 0);
+});
+
+test('sendMessage with no client yet (URL null) is sent once there is one; the first render says CONNECTING; onClose when the URL goes null', async () => {
+  const o = { pingInterval: 0 };
+  await ev(([op]) => window.lab.mount([{ id: 'n', url: null, options: op }], false), [o]);
+  assert.equal((await ev(() => window.lab.first())).n, -1);
+  await ev(() => window.lab.send.n('sent while null'));
+  await ev(([u, op]) => window.lab.set([{ id: 'n', url: u, options: op }]), [`${wsBase}/late`, o]);
+  await until('the early send echoed', async () => (await seen()).n.last === 'sent while null');
+  await ev(([op]) => window.lab.set([{ id: 'n', url: null, options: op }]), [o]);
+  await until('onClose', async () => (await ev(() => window.lab.closes())).n === 1);
+  assert.equal((await seen()).n.readyState, -1);
+  await ev(([u, op]) => window.lab.set([{ id: 'n', url: null, options: op }, { id: 'm', url: u, options: op }]), [`${wsBase}/late`, o]);
+  assert.equal((await ev(() => window.lab.first())).m, 0, 'CONNECTING at the first render, with a URL');
+  await ev(() => window.lab.unmount());
+  await until('none left', () => count('/late').open === 0);
 });
 
 test('a server render (renderToString) opens nothing and renders the markup', async () => {

@@ -11,6 +11,9 @@ const seen = {}; // id -> what its last render saw
 // counting subclass of the native one.
 const made = {};
 const effects = {}; // id -> how often a mount effect ran (2 in StrictMode's development mount)
+const closes = {}; // id -> onClose calls
+const heard = {}; // id -> what onMessage got
+const first = {}; // id -> readyState at its first render
 class Counting extends WebSocket {
   constructor(url, protocols) {
     super(url, protocols);
@@ -23,11 +26,17 @@ function Socket({ id, url, options, connect }) {
   // `filterPrefix` (the test cannot pass a function): only messages starting with it.
   const { filterPrefix, ...rest } = options ?? {};
   if (filterPrefix) rest.filter = (m) => String(m.data).startsWith(filterPrefix);
+  rest.onClose = () => (closes[id] = (closes[id] ?? 0) + 1);
+  rest.onMessage = (e) => (heard[id] = [...(heard[id] ?? []), String(e.data)]);
   const r = useResilientWebSocket(url, { ...rest, WebSocket: Counting }, connect);
+  if (!(id in first)) first[id] = r.readyState;
   useEffect(() => {
     effects[id] = (effects[id] ?? 0) + 1;
   }, []);
-  seen[id] = { readyState: r.readyState, state: r.state, last: r.lastMessage?.data ?? null, json: r.lastJsonMessage, rtt: r.rtt };
+  // Every JSON message a render saw (the heartbeat's echoes replace lastMessage quickly).
+  const jsons = seen[id]?.jsons ?? [];
+  if (r.lastJsonMessage !== null && jsons[jsons.length - 1] !== r.lastJsonMessage) jsons.push(r.lastJsonMessage);
+  seen[id] = { readyState: r.readyState, state: r.state, last: r.lastMessage?.data ?? null, json: r.lastJsonMessage, rtt: r.rtt, jsons };
   window.lab.send[id] = r.sendMessage;
   window.lab.sendJson[id] = r.sendJsonMessage;
   window.lab.socket[id] = r.getWebSocket;
@@ -52,6 +61,9 @@ window.lab = {
   seen: () => JSON.parse(JSON.stringify(seen)),
   made: () => ({ ...made }),
   effects: () => ({ ...effects }),
+  closes: () => ({ ...closes }),
+  heard: () => JSON.parse(JSON.stringify(heard)),
+  first: () => ({ ...first }),
   /** Mounts the app (in StrictMode or not) with these components, in its first render
    *  (StrictMode then unmounts and remounts the whole tree: every cleanup, then every
    *  effect). */
