@@ -1021,12 +1021,9 @@ fn execute(inner: &Rc<Inner>, io: Io) {
             }
         }
         Io::SendPing => {
-            // `pingMessage: null`: the passive heartbeat sends nothing; the deadline the
-            // engine set still needs a message (the server's own ping) to arrive.
+            // (Never for the passive heartbeat: the engine sends it no ping.)
             let msg = &inner.opts.ping_message;
-            if !msg.is_null() {
-                socket_call(inner, |s| s.slot.as_ref(), |ws| send_raw(ws, msg));
-            }
+            socket_call(inner, |s| s.slot.as_ref(), |ws| send_raw(ws, msg));
         }
     }
 }

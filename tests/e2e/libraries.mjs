@@ -343,12 +343,15 @@ test('withOptions: binary heartbeat messages are copied at the call', async () =
   const ws = new Preset(`ws://127.0.0.1:${srv.address().port}/`);
   let closed = null;
   ws.onclose = (e) => (closed = e.code);
-  await new Promise((r) => setTimeout(r, 800));
-  assert.ok(pings.length >= 3, `pings: ${JSON.stringify(pings)}`);
-  assert.ok(pings.every((p) => p[0] === 0xc0), `the bound ping, as it was at the call: ${JSON.stringify(pings)}`);
-  assert.equal(closed, null, 'the bound pong matched');
-  ws.close();
-  srv.close();
+  try {
+    await new Promise((r) => setTimeout(r, 800));
+    assert.ok(pings.length >= 3, `pings: ${JSON.stringify(pings)}`);
+    assert.ok(pings.every((p) => p[0] === 0xc0), `the bound ping, as it was at the call: ${JSON.stringify(pings)}`);
+    assert.equal(closed, null, 'the bound pong matched');
+  } finally {
+    ws.close();
+    srv.close();
+  }
   // (V8 names the class in the message in browsers; Node's says "Class constructors".)
   assert.throws(() => Preset('ws://127.0.0.1:1/'), TypeError);
 });

@@ -183,6 +183,16 @@ async function expectShown(page, name) {
   assert.ok(echoed, `page ${name}: a send got no echo: ${JSON.stringify(await seen())}`);
 }
 
+/** Under <Suspense>: B's async setup (300 ms) abandoned, back to A before B resolves. */
+async function abandonB(page) {
+  await page.evaluate(() => window.showPage('B'));
+  await new Promise((r) => setTimeout(r, 50));
+  await page.evaluate(() => window.showPage('A'));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await page.evaluate(() => document.querySelector('#page-B')), null, 'B abandoned');
+  await expectShown(page, 'A');
+}
+
 /** Pages A -> B -> A (pages.js) through <Suspense> or <KeepAlive>: every page shown has the
  *  one live client; the server saw one connection, closed when the app unmounts. */
 async function switchPages(base, mode) {
@@ -195,13 +205,7 @@ async function switchPages(base, mode) {
     await page.evaluate(() => window.showPage('A'));
     await expectShown(page, 'A');
     if (mode === 'suspense') {
-      // B's async setup (300 ms) abandoned: back to A before B resolves.
-      await page.evaluate(() => window.showPage('B'));
-      await new Promise((r) => setTimeout(r, 50));
-      await page.evaluate(() => window.showPage('A'));
-      await new Promise((r) => setTimeout(r, 500));
-      assert.equal(await page.evaluate(() => document.querySelector('#page-B')), null, 'B abandoned');
-      await expectShown(page, 'A');
+      await abandonB(page);
     }
     const s = await stats(tag);
     assert.deepEqual([s.open, s.max_open, s.accepted], [1, 1, 1], `one connection throughout: ${JSON.stringify(s)}`);
@@ -236,12 +240,7 @@ async function switchPagesOwn(base, mode) {
     await expectShown(page, 'A');
     await settled(mode === 'suspense' ? 1 : 2, mode === 'suspense' ? 3 : 2);
     if (mode === 'suspense') {
-      await page.evaluate(() => window.showPage('B'));
-      await new Promise((r) => setTimeout(r, 50));
-      await page.evaluate(() => window.showPage('A'));
-      await new Promise((r) => setTimeout(r, 500));
-      assert.equal(await page.evaluate(() => document.querySelector('#page-B')), null, 'B abandoned');
-      await expectShown(page, 'A');
+      await abandonB(page);
       await settled(1, 4); // the abandoned B's client closed with its scope
     }
     await page.evaluate(() => window.unmountApp());
@@ -329,18 +328,9 @@ test('Vite + Vue 3: resilient-ws/vue, vite build, served, echoes', { timeout: 40
     assert.equal(s.accepted, 0, `the server saw a connection from server-side rendering: ${JSON.stringify(s)}`);
   });
   await t.test('the Vite dev server too (dependency pre-bundling)', async () => {
-    const port = 20000 + (process.pid % 20000);
-    const dev = spawn('npx', ['--no-install', 'vite', '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: dir, detached: true });
-    let out = '';
-    dev.stdout.on('data', (d) => (out += d));
-    dev.stderr.on('data', (d) => (out += d));
+    const dev = await viteDev(dir, 20000 + (process.pid % 20000));
     try {
-      const base = `http://127.0.0.1:${port}`;
-      const deadline = Date.now() + 30000;
-      while (!(await fetch(base).then((r) => r.ok).catch(() => false))) {
-        assert.ok(Date.now() < deadline, `vite dev did not start: ${out}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const base = dev.base;
       // Hot module replacement: App.vue's script changes while the page runs, Vite swaps the
       // component (its setup runs again); the client is still one open connection, and the
       // app's unmount closes it.
@@ -358,9 +348,7 @@ test('Vite + Vue 3: resilient-ws/vue, vite build, served, echoes', { timeout: 40
         await writeFile(file, src);
       });
     } finally {
-      try {
-        process.kill(-dev.pid, 'SIGTERM');
-      } catch {}
+      dev.stop();
     }
   });
 });
